@@ -1,0 +1,10 @@
+survey-solved = Great, that's sorted 🎉
+survey-rate = Would you rate this chat?
+survey-btn-5 = 5 · Excellent
+survey-btn-4 = 4 · Good
+survey-btn-3 = 3 · Okay
+survey-btn-2 = 2 · Poor
+survey-btn-1 = 1 · Very poor
+survey-thanks = Thanks for the rating! Good luck with the verification, and message me any time.
+survey-low = Sorry it wasn't better. Would you like a human agent to take another look?
+survey-bye = All right, good luck with the verification! Message me any time.

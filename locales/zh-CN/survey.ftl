@@ -1,0 +1,10 @@
+survey-solved = 太好了，问题解决了 🎉
+survey-rate = 方便给这次服务打个分吗？
+survey-btn-5 = 5 分 · 非常满意
+survey-btn-4 = 4 分 · 满意
+survey-btn-3 = 3 分 · 一般
+survey-btn-2 = 2 分 · 不太满意
+survey-btn-1 = 1 分 · 很不满意
+survey-thanks = 谢谢你的评价！祝你认证顺利，有问题随时找我。
+survey-low = 抱歉没能让你满意。要不要让人工客服再帮你看看？
+survey-bye = 好的，祝你认证顺利！有问题随时找我。

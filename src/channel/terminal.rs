@@ -1,0 +1,161 @@
+//! `kycdesk chat`: the conversation in a terminal. Buttons are numbered (type the number or the
+//! label); `--json` reads `{"text": ...}` / `{"button": ...}` / `{"photo": "<file>"}` lines and
+//! prints one JSON turn a line, for scripts.
+
+use std::io::{BufRead, Write};
+
+use serde::Deserialize;
+
+use crate::i18n::Lang;
+use crate::runtime::{Inbound, Runtime, Session, Turn};
+
+/// Longest input line read (bytes); longer lines are cut and the engine tells the user.
+const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// Largest photo file `chat` will read.
+const MAX_PHOTO_BYTES: u64 = 50 * 1024 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonInput {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    button: Option<String>,
+    #[serde(default)]
+    photo: Option<String>,
+}
+
+pub struct Options {
+    pub lang: Lang,
+    pub json: bool,
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Runs a conversation until end of input.
+pub fn run(
+    runtime: &Runtime,
+    session: &mut Session,
+    options: &Options,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    let greeting = runtime.handle(session, Inbound::Start, today());
+    show(&mut output, &greeting, options.json)?;
+    for line in input.split(b'\n') {
+        let mut bytes = line?;
+        bytes.truncate(MAX_LINE_BYTES);
+        let line = String::from_utf8_lossy(&bytes);
+        let line = line.trim_end_matches('\r');
+        let inbound = if options.json {
+            match parse_json_line(line) {
+                Ok(inbound) => inbound,
+                Err(problem) => {
+                    let turn = error_turn(runtime, session, &problem);
+                    show(&mut output, &turn, true)?;
+                    continue;
+                }
+            }
+        } else {
+            match line.trim() {
+                "/quit" | "/exit" => break,
+                other => match other.strip_prefix("/photo ") {
+                    Some(path) => match read_photo(path.trim()) {
+                        Ok(bytes) => Inbound::Photo(bytes),
+                        Err(problem) => {
+                            let turn = error_turn(runtime, session, &problem);
+                            show(&mut output, &turn, false)?;
+                            continue;
+                        }
+                    },
+                    None => Inbound::Text(line.to_string()),
+                },
+            }
+        };
+        let turn = runtime.handle(session, inbound, today());
+        show(&mut output, &turn, options.json)?;
+    }
+    output.flush()
+}
+
+/// Why an input line could not be used (shown to the user in their language).
+struct InputProblem {
+    key: &'static str,
+    detail: String,
+}
+
+fn parse_json_line(line: &str) -> Result<Inbound, InputProblem> {
+    if line.trim().is_empty() {
+        return Ok(Inbound::Text(String::new()));
+    }
+    let parsed: JsonInput = serde_json::from_str(line).map_err(|e| InputProblem {
+        key: "chat-invalid-json",
+        detail: e.to_string(),
+    })?;
+    match (parsed.text, parsed.button, parsed.photo) {
+        (Some(text), None, None) => Ok(Inbound::Text(text)),
+        (None, Some(button), None) => Ok(Inbound::Button(button)),
+        (None, None, Some(path)) => read_photo(&path).map(Inbound::Photo),
+        _ => Err(InputProblem {
+            key: "chat-invalid-json",
+            detail: "give exactly one of \"text\", \"button\" or \"photo\"".into(),
+        }),
+    }
+}
+
+fn read_photo(path: &str) -> Result<Vec<u8>, InputProblem> {
+    let problem = |detail: String| InputProblem {
+        key: "chat-photo-unreadable",
+        detail,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| problem(e.to_string()))?;
+    if meta.len() > MAX_PHOTO_BYTES {
+        return Err(problem(format!("{} bytes is too large", meta.len())));
+    }
+    std::fs::read(path).map_err(|e| problem(e.to_string()))
+}
+
+fn error_turn(runtime: &Runtime, session: &Session, problem: &InputProblem) -> Turn {
+    let lang = session.state.lang;
+    let text = runtime.locales().render(
+        lang,
+        problem.key,
+        &[("detail".to_string(), problem.detail.clone())],
+    );
+    Turn {
+        messages: vec![crate::runtime::RenderedMessage {
+            text,
+            buttons: Vec::new(),
+        }],
+        node: session
+            .state
+            .at
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        intent: None,
+        handoff: false,
+        lang,
+    }
+}
+
+fn show(out: &mut impl Write, turn: &Turn, json: bool) -> std::io::Result<()> {
+    if json {
+        let line = serde_json::to_string(turn).map_err(std::io::Error::other)?;
+        writeln!(out, "{line}")?;
+        return out.flush();
+    }
+    for message in &turn.messages {
+        if !message.text.is_empty() {
+            writeln!(out, "🤖 {}", message.text.replace('\n', "\n   "))?;
+        }
+        for (i, b) in message.buttons.iter().enumerate() {
+            writeln!(out, "   {}) {}", i + 1, b.label)?;
+        }
+    }
+    write!(out, "> ")?;
+    out.flush()
+}

@@ -1,0 +1,14 @@
+//! kycdesk: a chat-support bot for wallet users whose identity verification failed.
+//!
+//! The module layout follows the architecture (see README.md):
+//! channels → runtime → engine (flows + nlu), with i18n rendering the engine's locale keys.
+
+pub mod channel;
+pub mod config;
+pub mod content;
+pub mod engine;
+pub mod entities;
+pub mod flows;
+pub mod i18n;
+pub mod nlu;
+pub mod runtime;

@@ -1,0 +1,53 @@
+//! Performing the engine's actions. Each capability (case lookup, photo check, handoff) plugs in
+//! behind `Actions`; until one is built, `StandIns` answers it honestly.
+
+use std::collections::BTreeMap;
+
+use crate::engine::ConversationState;
+use crate::flows::actions::UNAVAILABLE;
+
+/// What a performed action reports back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionResult {
+    pub outcome: String,
+    pub slots: BTreeMap<String, String>,
+    /// Messages (locale keys) to say before the flow goes on.
+    pub notes: Vec<String>,
+}
+
+/// A photo the user sent, held in memory only for this turn.
+#[derive(Debug, Clone, Copy)]
+pub struct PhotoRef<'a> {
+    pub bytes: &'a [u8],
+}
+
+pub trait Actions: Send + Sync {
+    fn perform(
+        &self,
+        action: &str,
+        params: &BTreeMap<String, String>,
+        state: &ConversationState,
+        photo: Option<PhotoRef<'_>>,
+    ) -> ActionResult;
+}
+
+/// Answers every action with "not available yet": the flows are complete and tested before the
+/// case client, photo check and agent console exist.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StandIns;
+
+impl Actions for StandIns {
+    fn perform(
+        &self,
+        action: &str,
+        _params: &BTreeMap<String, String>,
+        _state: &ConversationState,
+        _photo: Option<PhotoRef<'_>>,
+    ) -> ActionResult {
+        ActionResult {
+            outcome: UNAVAILABLE.to_string(),
+            slots: BTreeMap::new(),
+            notes: vec![format!("action-not-built-{action}")],
+        }
+    }
+}
