@@ -104,7 +104,7 @@ fn bad_input_gets_a_clear_answer_and_the_conversation_carries_on() {
         r#"{"button": "r5"}"#.to_string(),
         serde_json::json!({"text": long}).to_string(),
         r#"{"photo": "/no/such/photo.jpg"}"#.to_string(),
-        r#"{"button": "sms"}"#.to_string(),
+        r#"{"text": "I never got the SMS code"}"#.to_string(),
     ]
     .join("\n");
     let (turns, _) = chat(&["--json", "--lang", "en"], &input);

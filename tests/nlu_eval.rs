@@ -4,10 +4,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use kycdesk::flows::source::SourceFile;
 use kycdesk::nlu::TrainingData;
+use kycdesk::nlu::normalize::normalize;
 
 /// The accuracy the project promises on messages the classifier was not trained on.
 const TARGET: f64 = 0.90;
@@ -22,25 +23,46 @@ fn eval_set(lang: &str) -> Vec<(String, String)> {
     kycdesk::nlu::training::parse_examples(&file).expect("well-formed evaluation file")
 }
 
-fn training_texts() -> std::collections::HashSet<String> {
+fn key(text: &str) -> String {
+    normalize(text).replace(' ', "")
+}
+
+/// Training messages in normal form (width, script, case and spaces folded).
+fn training_texts() -> HashSet<String> {
     let content = common::source().read();
     let data: TrainingData = kycdesk::nlu::load_training(&content.nlu).expect("training data");
-    data.examples.into_iter().map(|(_, t)| t).collect()
+    data.examples.into_iter().map(|(_, t)| key(&t)).collect()
+}
+
+/// The evaluation messages the classifier has not seen. Very short messages ("好的", "yes")
+/// are bound to appear in both sets; those are left out of the score.
+fn unseen(lang: &str) -> (Vec<(String, String)>, usize) {
+    let training = training_texts();
+    let all = eval_set(lang);
+    let total = all.len();
+    let kept: Vec<_> = all
+        .into_iter()
+        .filter(|(_, t)| !training.contains(&key(t)))
+        .collect();
+    let dropped = total - kept.len();
+    (kept, dropped)
 }
 
 #[test]
-fn evaluation_set_is_separate_from_training() {
-    let training = training_texts();
+fn enough_unseen_messages_per_intent() {
     for lang in ["zh-CN", "en"] {
-        let overlap: Vec<String> = eval_set(lang)
-            .into_iter()
-            .map(|(_, t)| t)
-            .filter(|t| training.contains(t))
-            .collect();
-        assert!(
-            overlap.is_empty(),
-            "{lang}: evaluation messages also in training: {overlap:?}"
-        );
+        let (kept, _) = unseen(lang);
+        let mut per_intent: BTreeMap<String, usize> = BTreeMap::new();
+        for (intent, _) in kept {
+            *per_intent.entry(intent).or_default() += 1;
+        }
+        for intent in kycdesk::nlu::intents::all() {
+            let n = per_intent.get(intent).copied().unwrap_or(0);
+            assert!(
+                n >= 20,
+                "{lang}: only {n} unseen evaluation messages for {intent}"
+            );
+        }
     }
 }
 
@@ -50,11 +72,7 @@ fn accuracy_on_unseen_messages_meets_the_target() {
     let mut report = String::new();
     let mut failures = Vec::new();
     for lang in ["zh-CN", "en"] {
-        let set = eval_set(lang);
-        assert!(
-            set.len() >= 27 * 20,
-            "{lang}: at least 20 messages per intent"
-        );
+        let (set, dropped) = unseen(lang);
         let mut per_intent: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         let mut mistakes = Vec::new();
         for (expected, text) in &set {
@@ -73,7 +91,7 @@ fn accuracy_on_unseen_messages_meets_the_target() {
         let correct: usize = per_intent.values().map(|(c, _)| c).sum();
         let accuracy = correct as f64 / set.len() as f64;
         report.push_str(&format!(
-            "\n{lang}: {correct}/{} = {:.1}%\n",
+            "\n{lang}: {correct}/{} = {:.1}% ({dropped} messages also in training left out)\n",
             set.len(),
             accuracy * 100.0
         ));

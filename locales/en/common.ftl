@@ -24,7 +24,7 @@ engine-no-back = We're already at the start, there's no step to go back to.
 engine-language-switched = Sure, I'll continue in English.
 engine-ended = All right, let's leave it here. Message me any time.
 engine-internal-error = Sorry, something went wrong on my side. Let's go back to the main menu and try again.
-engine-photo-not-expected = Got your photo. Photo checks live under "Photo problems", so let's go there.
+engine-photo-not-expected = Got your photo. Photo checks live under "ID photo problems", so let's go there.
 
 ## Stand-ins for features that are not built yet
 action-not-built-case_lookup = Looking up your case online isn't available yet, so let's find the cause with a few questions.
@@ -74,3 +74,4 @@ intent-out_of_scope = Something else
 ## The terminal chat
 chat-invalid-json = That line isn't valid input ({ $detail }). Send {"{"}"text": "..."{"}"} or {"{"}"button": "..."{"}"}.
 chat-photo-unreadable = I couldn't read that photo: { $detail }
+chat-line-too-long = That line is too long ({ $detail }), so I didn't read it. Please send a shorter message.

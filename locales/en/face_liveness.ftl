@@ -14,11 +14,11 @@ face_liveness-steady = How you hold the phone matters too: hold it steady at eye
 face_liveness-prompts = When the screen asks you to blink, open your mouth or turn your head, wait for each prompt, then do it at a normal pace. No need to rush or exaggerate.
 
 face_liveness-not-visible = The camera couldn't get a clear view of your face. That's usually the light, or something in the way. Let's go step by step.
-face_liveness-liveness = So it's the step with the movements. It needs you to follow each prompt in turn while the picture stays steady.
+face_liveness-liveness = This time it was the step with the movements. It needs you to follow each prompt in turn while the picture stays steady.
 
 face_liveness-mismatch = The check compares your face with the photo on your ID card. If that photo is a few years old, matching gets harder, and that's not your fault.
 face_liveness-mismatch-light = It's still worth one more try in good conditions: even light on your face, nothing bright behind you, and look straight at the camera.
 face_liveness-mismatch-uncovered = For the next try, take off glasses, hat and mask, and look as close to your ID photo as you can, for example with your hair away from your face.
 face_liveness-mismatch-review = If it still doesn't match, there's no need to keep trying. A person can compare the photos properly.
 
-face_liveness-needs-review = This face check needs a person to look at it; trying again yourself won't change the result. A colleague can take it from here.
+face_liveness-needs-review = This face check needs a person to look at it; trying again yourself won't change the result.

@@ -19,7 +19,7 @@ info_mismatch-name-check = Compare it with your card one character at a time: yo
 
 ## Rare character: the name is right, a person has to help
 info_mismatch-rare-why = You didn't type your name wrong. Some rare characters can't be read by the checking system, so even a correctly entered name may fail the check.
-info_mismatch-rare-human = If yours is a minority name, the middle dot "·" is right, so there's no need to keep changing it. This needs a person from our support team.
+info_mismatch-rare-dot = If yours is a minority name, the middle dot "·" between the parts is right, so there's no need to keep changing it.
 
 ## ID number
 info_mismatch-id-number-why = An ID number mismatch is most often one wrong digit, or two digits swapped.

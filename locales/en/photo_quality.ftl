@@ -29,8 +29,8 @@ photo_quality-bw = Black-and-white photos aren't accepted; it has to be in colou
 photo_quality-low-res = The resolution is too low to read the text. Use your phone's rear camera and let the card fill most of the frame; don't send a zoomed-in screenshot or a picture forwarded through a chat app, as those get compressed.
 
 ## General photo tips, one at a time
-photo_quality-tips-light = First, the light: natural daylight works best, by a window or outdoors. No flash, and keep the shadow of your hand or phone off the card.
-photo_quality-tips-frame = Next, background and framing: put the card on a clean, bright, plain background and get the whole card in, all four corners.
+photo_quality-tips-light = First, the light: natural daylight works best, by a window or outdoors. No flash, and keep the shadow of your hand or phone off the card. Retake it this way and try again.
+photo_quality-tips-frame = Next, background and framing: put the card on a clean, bright, plain background and get the whole card in, all four corners. Retake it and submit again.
 photo_quality-tips-review = Last, before uploading, zoom in and check: all text sharp, no glare or shadows, all four corners there. Then submit.
 
 ## Checking the user's photo

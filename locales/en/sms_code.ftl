@@ -20,7 +20,7 @@ sms_code-typing = Enter the code digit by digit against the message: no missing 
 sms_code-fresh = Codes are only valid for a short time. Request a new one and enter it as soon as it arrives.
 
 sms_code-expired-intro = An expired code means a bit too much time passed between getting it and entering it.
-sms_code-rate-intro = That message means codes were requested too often in a short time, so sending is paused for now.
+sms_code-rate-intro = "Requested too often" means codes were asked for too many times in a short while, so sending is paused for now.
 sms_code-rate-wait = Don't tap resend for now. Wait a while, then tap it just once and give the code about a minute to arrive.
 sms_code-still-nothing = If the code still doesn't come after waiting, check this:
 

@@ -20,7 +20,7 @@ video_device-update = Update the wallet app and your phone's system to the lates
 video_device-other-phone = If it still won't work, try the video check on another phone, logged in to your wallet account. That's the quickest way to tell whether this phone is the problem.
 video_device-device-intro = "Device not supported" can mean the app or the phone's system is out of date, or that this phone can't do the video check at all. Let's try updating first.
 
-video_device-environment-intro = If the camera worked but the check still failed, the picture or the surroundings may not have been good enough. Let's improve them.
+video_device-environment-intro = The video check may have failed because the picture or the surroundings weren't good enough, like the light or the background. Let's improve them.
 video_device-light = First, find a spot with good light, ideally daylight. Avoid strong direct light on your face or the card, as it causes reflections.
 video_device-background = Keep the background plain, like a bare wall, with nothing busy behind you.
 video_device-show-id = When you're asked to show your ID, hold it up to the camera and keep it still, front side facing the camera, with your fingers off the text and the photo.

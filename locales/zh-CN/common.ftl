@@ -24,7 +24,7 @@ engine-no-back = 已经是最开始了，没有上一步啦。
 engine-language-switched = 好的，接下来我用中文和你聊。
 engine-ended = 好的，我们先到这里。有问题随时再找我。
 engine-internal-error = 抱歉，我这边出了点小问题。我们回到主菜单，重新来一次吧。
-engine-photo-not-expected = 收到照片了。照片检查的入口在“照片问题”里，我带你过去。
+engine-photo-not-expected = 收到照片了。照片检查的入口在“证件照片问题”里，我带你过去。
 
 ## Stand-ins for features that are not built yet
 action-not-built-case_lookup = 在线查询认证进度的功能还没有开通，我先通过几个问题帮你排查。
@@ -74,3 +74,4 @@ intent-out_of_scope = 其他问题
 ## The terminal chat
 chat-invalid-json = 这一行不是有效的输入（{ $detail }）。请发送 {"{"}"text": "..."{"}"} 或 {"{"}"button": "..."{"}"}。
 chat-photo-unreadable = 这张照片读不了：{ $detail }
+chat-line-too-long = 这一行太长了（{ $detail }），我没有读。请发短一点的消息。

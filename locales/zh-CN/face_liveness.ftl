@@ -14,11 +14,11 @@ face_liveness-steady = 拿手机的姿势也很关键：手机举到和眼睛差
 face_liveness-prompts = 屏幕让你眨眼、张嘴或者转头时，等提示出来再做，按平时的速度来就行，不用太快，也不用太夸张。
 
 face_liveness-not-visible = 刚才系统没能看清你的脸，一般是光线不够，或者脸被什么挡住了。我们一步一步来。
-face_liveness-liveness = 是做动作那一步没过。这一步要跟着提示一个个做，同时画面要稳。
+face_liveness-liveness = 这次是做动作那一步没过。这一步要跟着提示一个个做，同时画面要稳。
 
 face_liveness-mismatch = 系统会拿你的脸和身份证上的照片比对。证件照要是好几年前拍的，比对起来会难一些，这不怪你。
 face_liveness-mismatch-light = 还是值得在好一点的条件下再试一次：光线均匀照在脸上，别逆光，正对镜头。
 face_liveness-mismatch-uncovered = 再试的时候把眼镜、帽子、口罩都摘掉，尽量和证件照上的样子接近，比如别让头发挡住脸。
 face_liveness-mismatch-review = 如果还是对不上，就不用反复刷了，让人工来比对更稳妥。
 
-face_liveness-needs-review = 这次刷脸的结果需要工作人员看一下，不是自己再试一次就能解决的，交给人工同事来处理就好。
+face_liveness-needs-review = 这次刷脸的结果需要工作人员看一下，不是自己多试几次就能解决的。

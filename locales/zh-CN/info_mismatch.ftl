@@ -19,7 +19,7 @@ info_mismatch-name-check = 拿出身份证，对着上面的名字一个字一�
 
 ## 生僻字：名字是对的，需要人工帮忙
 info_mismatch-rare-why = 你的名字没有填错。有些生僻字核验系统识别不了，所以名字明明填对了，也可能核验不过去。
-info_mismatch-rare-human = 少数民族姓名中间用间隔号“·”就对了，不用再反复改。这种情况需要人工客服来帮你处理。
+info_mismatch-rare-dot = 如果是少数民族姓名，中间用间隔号“·”就对了，不用再反复修改。
 
 ## 身份证号
 info_mismatch-id-number-why = 提示身份证号对不上，最常见的是打错了一位，或者有两位数字前后颠倒了。

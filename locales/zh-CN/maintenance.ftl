@@ -1,7 +1,7 @@
 # 系统维护或暂时不可用。
 
-maintenance-active = 认证系统正在维护，预计 { $maintenance_until } 结束。这段时间提交都会失败，不是你的问题，等维护结束再试就好。
-maintenance-scheduled = 认证系统现在是正常的，不过有一次计划维护，预计 { $maintenance_until } 结束。维护期间提交会失败；要是刚好碰上了，等结束后再试。
+maintenance-active = 认证系统正在维护，预计{ $maintenance_until } 结束。这段时间提交都会失败，不是你的问题，等维护结束再试就好。
+maintenance-scheduled = 认证系统现在是正常的，不过有一次计划维护，预计{ $maintenance_until } 结束。维护期间提交会失败；要是刚好碰上了，等结束后再试。
 maintenance-clear = 我查了一下，认证系统现在运行正常，所以这次失败多半是别的原因，最常见的是网络。要不要看看网络方面的建议？
 maintenance-btn-later = 好的，我晚点再试
 maintenance-btn-network = 看看网络建议

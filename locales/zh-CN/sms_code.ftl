@@ -20,7 +20,7 @@ sms_code-typing = 输入时对着短信一位一位核对，别多一位或少�
 sms_code-fresh = 验证码的有效时间很短。重新获取一条，收到后马上输入，别放着等。
 
 sms_code-expired-intro = 验证码过期，说明从收到到输入隔得有点久了。
-sms_code-rate-intro = 这个提示是说短时间里请求验证码的次数太多，暂时不能再发了。
+sms_code-rate-intro = 提示发送太频繁，是因为短时间里请求验证码的次数太多，暂时不能再发了。
 sms_code-rate-wait = 先别再点重发，等一会儿再试。到时只点一次，然后耐心等一分钟左右。
 sms_code-still-nothing = 如果等过之后还是收不到，再查一下这里：
 

@@ -20,7 +20,7 @@ video_device-update = 把钱包 App 和手机系统都更新到最新版本，�
 video_device-other-phone = 还是不行的话，可以换一部手机，登录你的钱包账户再做视频认证，这样最快能看出是不是这部手机的问题。
 video_device-device-intro = 提示设备不支持，可能是 App 或手机系统的版本旧了，也可能是这部手机本身不支持。先试试更新。
 
-video_device-environment-intro = 相机能用却没通过，可能是画面或周围环境不太理想。我们来调一调。
+video_device-environment-intro = 视频认证没通过，可能是画面或周围环境不太理想，比如光线、背景。我们来调一调。
 video_device-light = 先找个光线好的地方，自然光最好。别让强光直接照着脸或证件，容易反光。
 video_device-background = 背景尽量简单，比如一面素色的墙，身后别太杂乱。
 video_device-show-id = 需要出示身份证时，把证件举到镜头前拿稳，正面朝着镜头，手指别挡住文字和照片。

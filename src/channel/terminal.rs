@@ -9,8 +9,9 @@ use serde::Deserialize;
 use crate::i18n::Lang;
 use crate::runtime::{Inbound, Runtime, Session, Turn};
 
-/// Longest input line read (bytes); longer lines are cut and the engine tells the user.
-const MAX_LINE_BYTES: usize = 256 * 1024;
+/// Longest input line accepted (bytes). The engine reads at most 2,000 characters of a message
+/// anyway; this bounds the memory a runaway script can make the chat hold.
+const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// Largest photo file `chat` will read.
 const MAX_PHOTO_BYTES: u64 = 50 * 1024 * 1024;
@@ -46,8 +47,15 @@ pub fn run(
     let greeting = runtime.handle(session, Inbound::Start, today());
     show(&mut output, &greeting, options.json)?;
     for line in input.split(b'\n') {
-        let mut bytes = line?;
-        bytes.truncate(MAX_LINE_BYTES);
+        let bytes = line?;
+        if bytes.len() > MAX_LINE_BYTES {
+            let problem = InputProblem {
+                key: "chat-line-too-long",
+                detail: format!("{} bytes", bytes.len()),
+            };
+            show(&mut output, &error_turn(runtime, session, &problem), options.json)?;
+            continue;
+        }
         let line = String::from_utf8_lossy(&bytes);
         let line = line.trim_end_matches('\r');
         let inbound = if options.json {

@@ -113,10 +113,11 @@ pub(crate) fn scan<'a, T>(
     mut accept: impl FnMut(&Run<'a>) -> Option<T>,
 ) -> Vec<(usize, usize, T)> {
     let mut hits = Vec::new();
+    let mut ends = Vec::new();
     for chain in chains {
         let mut i = 0;
         'groups: while i < chain.len() {
-            let mut ends = Vec::new();
+            ends.clear();
             let mut len = 0;
             for (j, group) in chain.iter().enumerate().skip(i) {
                 len += group.len();

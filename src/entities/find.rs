@@ -21,7 +21,7 @@ use super::digit_runs::{Group, Run, chains, scan};
 use super::mask;
 use super::mobile::MobileNumber;
 use super::normalize::Folded;
-use super::resident_id::{ResidentId, calendar_date, is_province, looks_like_legacy};
+use super::resident_id::{ResidentId, calendar_date, looks_like_legacy, starts_with_province};
 
 /// Matches case ids such as `KYC-20240611-000123` and `KYC-DEMO-PHOTO`, case-insensitively.
 ///
@@ -205,9 +205,7 @@ fn id_like(run: &Run<'_>, today: NaiveDate) -> Option<(bool, String)> {
 /// Province code and a plausible calendar birth date: an ID number with a typo, not a card.
 fn shaped_like_id(bytes: &[u8]) -> bool {
     bytes.len() == 18
-        && is_province(
-            u32::from(bytes[0].wrapping_sub(b'0')) * 10 + u32::from(bytes[1].wrapping_sub(b'0')),
-        )
+        && starts_with_province(bytes)
         && calendar_date(&bytes[6..14]).is_some_and(|d| (1800..=2100).contains(&d.year()))
 }
 
@@ -391,12 +389,12 @@ mod tests {
                 "1101**********0021".into()
             )]
         );
-        // Born 1880: below the parser's floor, still clearly an ID number.
+        // Born 1049 (a mistyped 1949): below the parser's floor, still clearly an ID number.
         assert_eq!(
-            spans("my id is 440524 18800101 0014 and"),
+            spans("my id is 440524 10490101 0014 and"),
             vec![(
                 INVALID_ID,
-                "440524 18800101 0014",
+                "440524 10490101 0014",
                 "4405**********0014".into()
             )]
         );

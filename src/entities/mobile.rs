@@ -58,8 +58,8 @@ impl MobileError {
 }
 
 impl MobileNumber {
-    /// Accepts an optional `+86`, `0086` or `86` country code (a bare `86` only when 11 digits
-    /// follow, so it cannot eat the start of a wrong-length number), then 11 digits.
+    /// Accepts an optional `+86`, `0086` or `86` country code, then 11 digits. `86` without a plus
+    /// is read as the country code only when more than 11 digits were typed.
     pub fn parse(input: &str) -> Result<Self, MobileError> {
         let compact: String = input
             .chars()
@@ -85,7 +85,8 @@ impl MobileNumber {
                 .ok_or(MobileError::BadPrefix)?,
             None => match compact.strip_prefix("0086") {
                 Some(rest) => rest,
-                None if compact.len() == 13 => compact.strip_prefix("86").unwrap_or(&compact),
+                // A national number starts with 1, so a longer number starting 86 has the code.
+                None if compact.len() > 11 => compact.strip_prefix("86").unwrap_or(&compact),
                 None => &compact,
             },
         };
@@ -170,6 +171,8 @@ mod tests {
             ("86+13812345678", InvalidCharacter { position: 3 }),
             ("1381234567", WrongLength { length: 10 }),
             ("+86 1381234567", WrongLength { length: 10 }),
+            ("86 1381234567", WrongLength { length: 10 }),
+            ("86123456789", BadPrefix),
             ("138123456789", WrongLength { length: 12 }),
             ("12812345678", BadPrefix),
             ("23812345678", BadPrefix),

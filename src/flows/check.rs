@@ -34,6 +34,7 @@ pub const ENGINE_KEYS: &[&str] = &[
     "common-btn-menu",
     "chat-invalid-json",
     "chat-photo-unreadable",
+    "chat-line-too-long",
 ];
 
 pub fn check_set(set: &FlowSet, locales: &Locales) -> Vec<Problem> {

@@ -17,8 +17,8 @@ impl Default for TrainingSettings {
     fn default() -> Self {
         Self {
             epochs: 40,
-            learning_rate: 0.5,
-            l2: 1e-5,
+            learning_rate: 1.0,
+            l2: 1e-4,
             seed: 0x6b79_6364_6573_6b21,
         }
     }
