@@ -27,7 +27,7 @@ engine-internal-error = Sorry, something went wrong on my side. Let's go back to
 engine-photo-not-expected = Got your photo. Photo checks live under "ID photo problems", so let's go there.
 
 ## Stand-ins for features that are not built yet
-action-not-built-case_lookup = Looking up your case online isn't available yet, so let's find the cause with a few questions.
+action-not-built-case_lookup = Looking up your case online isn't available yet.
 action-not-built-service_status = I can't check the maintenance status yet (that feature isn't available yet).
 action-not-built-photo_check = Automatic photo checks aren't available yet, so here are the key points for a good photo.
 action-not-built-subscribe_followup = Update alerts aren't available yet, so I can't notify you when something changes.

@@ -24,3 +24,7 @@ verification_failed-checklist-info = 2 of 3, your details: with the card in fron
 verification_failed-checklist-photo = 3 of 3, the ID photo: take it in daylight against a plain, bright background, with all four corners of the card in the frame, no glare and no shadows. Zoom in to check it before uploading.
 verification_failed-checklist-retry = With all three checked, give it one more try. Did it go through this time?
 verification_failed-btn-checked = Checked, next one
+verification_failed-btn-document = My ID wasn't accepted
+verification_failed-btn-dup = Says I verified another account
+verification_failed-btn-under = Says I'm too young
+verification_failed-btn-other = Says a review rejected it

@@ -27,7 +27,7 @@ engine-internal-error = 抱歉，我这边出了点小问题。我们回到主�
 engine-photo-not-expected = 收到照片了。照片检查的入口在“证件照片问题”里，我带你过去。
 
 ## Stand-ins for features that are not built yet
-action-not-built-case_lookup = 在线查询认证进度的功能还没有开通，我先通过几个问题帮你排查。
+action-not-built-case_lookup = 在线查询认证进度的功能还没有开通。
 action-not-built-service_status = 我暂时还查不到系统维护状态（这个功能还没有开通）。
 action-not-built-photo_check = 自动检查照片的功能还没有开通，我先告诉你拍照的要点。
 action-not-built-subscribe_followup = 进度提醒功能还没有开通，暂时没法在有变化时通知你。

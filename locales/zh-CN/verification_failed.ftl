@@ -23,3 +23,7 @@ verification_failed-checklist-info = 第 2 项，填写的信息：拿着身份�
 verification_failed-checklist-photo = 第 3 项，证件照片：在自然光下拍，背景简单明亮，身份证四个角都要拍进去，不要反光，也不要有阴影。上传前先放大看看清不清楚。
 verification_failed-checklist-retry = 三项都查好了，就再提交一次试试。这次通过了吗？
 verification_failed-btn-checked = 查好了，下一项
+verification_failed-btn-document = 提示证件不被接受
+verification_failed-btn-dup = 提示已认证过别的账户
+verification_failed-btn-under = 提示年龄不符合
+verification_failed-btn-other = 提示人工审核没通过

@@ -53,7 +53,11 @@ pub fn run(
                 key: "chat-line-too-long",
                 detail: format!("{} bytes", bytes.len()),
             };
-            show(&mut output, &error_turn(runtime, session, &problem), options.json)?;
+            show(
+                &mut output,
+                &error_turn(runtime, session, &problem),
+                options.json,
+            )?;
             continue;
         }
         let line = String::from_utf8_lossy(&bytes);

@@ -351,8 +351,15 @@ impl Engine {
             Verdict::Accept(value) => {
                 state.slots.insert(ask.slot.clone(), value);
                 state.ask_failures = 0;
+                // An answer naming the topic we are already in ("it just said verification
+                // failed") is information, not a request to start this topic over.
+                let here = state.at.as_ref().map(|a| a.flow.clone());
                 let jump = if ask.classify && sure_topic {
-                    self.flows.intent_routes.get(&understanding.intent).cloned()
+                    self.flows
+                        .intent_routes
+                        .get(&understanding.intent)
+                        .filter(|t| Some(&t.flow) != here.as_ref())
+                        .cloned()
                 } else {
                     None
                 };

@@ -46,10 +46,7 @@ impl Locales {
         let mut problems = Vec::new();
         let mut bundles: HashMap<Lang, FluentBundle<FluentResource>> = HashMap::new();
         for lang in Lang::ALL {
-            let id: LanguageIdentifier = match lang.tag().parse() {
-                Ok(id) => id,
-                Err(_) => LanguageIdentifier::default(),
-            };
+            let id: LanguageIdentifier = lang.tag().parse().unwrap_or_default();
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Isolation marks (U+2068/U+2069) around variables corrupt Telegram text and exact
             // comparisons; our variables are plain values, so they are not needed.
