@@ -408,27 +408,12 @@ impl Engine {
             .take(CLARIFY_LIMIT)
             .map(|(i, _)| i.clone())
             .collect();
-        let mut buttons: Vec<ButtonOffer> = candidates
-            .iter()
-            .map(|i| ButtonOffer {
-                id: format!("topic_{i}"),
-                label: format!("intent-{i}"),
-            })
-            .collect();
         if candidates.is_empty() {
             out.say("engine-clarify-none", state);
-            buttons.push(ButtonOffer {
-                id: "menu".into(),
-                label: "common-btn-menu".into(),
-            });
         } else {
             out.say("engine-clarify", state);
         }
-        buttons.push(ButtonOffer {
-            id: "human".into(),
-            label: "common-btn-human".into(),
-        });
-        out.buttons(buttons);
+        out.buttons(clarify_buttons(&candidates));
         state.clarify = candidates;
     }
 
@@ -632,35 +617,29 @@ impl Engine {
     /// Offers again the buttons the user can press now.
     fn offer_current(&self, state: &ConversationState, out: &mut Out) {
         if !state.clarify.is_empty() {
-            let mut buttons: Vec<ButtonOffer> = state
-                .clarify
-                .iter()
-                .map(|i| ButtonOffer {
-                    id: format!("topic_{i}"),
-                    label: format!("intent-{i}"),
-                })
-                .collect();
-            buttons.push(ButtonOffer {
-                id: "human".into(),
-                label: "common-btn-human".into(),
-            });
-            return out.buttons(buttons);
+            return out.buttons(clarify_buttons(&state.clarify));
         }
         let node = state.at.as_ref().and_then(|at| self.flows.node(at));
         match node {
             Some(n) if !n.buttons().is_empty() => out.buttons(offers(n.buttons())),
-            _ => out.buttons(vec![
-                ButtonOffer {
-                    id: "menu".into(),
-                    label: "common-btn-menu".into(),
-                },
-                ButtonOffer {
-                    id: "human".into(),
-                    label: "common-btn-human".into(),
-                },
-            ]),
+            _ => out.buttons(clarify_buttons(&[])),
         }
     }
+}
+
+/// Buttons for a clarifying question: one per candidate topic, or the menu when there is none,
+/// and always a person.
+fn clarify_buttons(topics: &[String]) -> Vec<ButtonOffer> {
+    let button = |id: String, label: String| ButtonOffer { id, label };
+    let mut buttons: Vec<ButtonOffer> = topics
+        .iter()
+        .map(|i| button(format!("topic_{i}"), format!("intent-{i}")))
+        .collect();
+    if buttons.is_empty() {
+        buttons.push(button("menu".into(), "common-btn-menu".into()));
+    }
+    buttons.push(button("human".into(), "common-btn-human".into()));
+    buttons
 }
 
 /// The language a "switch language" message asks for, if it names one.
