@@ -12,7 +12,8 @@ use kycdesk::engine::{Event, StepContext};
 use kycdesk::entities::DEFAULT_CASE_ID_PATTERN;
 use kycdesk::flows::source::ContentSource;
 use kycdesk::i18n::{Lang, Locales};
-use kycdesk::runtime::{Inbound, Runtime, StandIns};
+use kycdesk::runtime::{Content, Runtime, StandIns};
+use kycdesk::store::SledStore;
 
 fn source() -> ContentSource {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -54,13 +55,27 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let runtime = Runtime::new(engine.clone(), loaded.locales.clone(), Arc::new(StandIns));
+    let rt = tokio::runtime::Runtime::new().expect("tokio");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = rt
+        .block_on(async { SledStore::open(dir.path()) })
+        .expect("store");
+    let runtime = Runtime::new(
+        engine.clone(),
+        loaded.locales.clone(),
+        Arc::new(StandIns),
+        store,
+    );
     let mut session = runtime.new_session(Lang::ZhCn);
-    runtime.handle(&mut session, Inbound::Start, today);
-    c.bench_function("runtime/turn (free text, rendered)", |b| {
+    rt.block_on(runtime.turn(&mut session, Content::Start, today));
+    c.bench_function("runtime/turn (free text, rendered, not stored)", |b| {
         b.iter(|| {
             let mut s = session.clone();
-            black_box(runtime.handle(&mut s, Inbound::Text("照片反光怎么办".into()), today))
+            black_box(rt.block_on(runtime.turn(
+                &mut s,
+                Content::Text("照片反光怎么办".into()),
+                today,
+            )))
         })
     });
 

@@ -13,12 +13,20 @@ pub enum ConfigError {
     CaseIdPattern(#[from] regex::Error),
     #[error("{0} is set but {1} is not: set both, or neither to use the built-in content")]
     HalfContent(&'static str, &'static str),
+    #[error("KYCDESK_RETENTION_DAYS must be a whole number of days (1 or more), not `{0}`")]
+    RetentionDays(String),
 }
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub content: ContentSource,
     pub case_id_pattern: Regex,
+    /// Where the store keeps its files (`KYCDESK_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// Address of `kycdesk serve` (`KYCDESK_LISTEN`, default `127.0.0.1:8080`).
+    pub listen: String,
+    /// Transcript entries older than this many days are purged (`KYCDESK_RETENTION_DAYS`, 90).
+    pub retention_days: u32,
 }
 
 impl Config {
@@ -55,9 +63,19 @@ impl Config {
         };
         let pattern =
             var("KYCDESK_CASE_ID_PATTERN").unwrap_or_else(|| DEFAULT_CASE_ID_PATTERN.into());
+        let retention_days = match var("KYCDESK_RETENTION_DAYS") {
+            None => 90,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(days) if days > 0 => days,
+                _ => return Err(ConfigError::RetentionDays(v)),
+            },
+        };
         Ok(Self {
             content,
             case_id_pattern: Regex::new(&pattern)?,
+            data_dir: var("KYCDESK_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
+            listen: var("KYCDESK_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            retention_days,
         })
     }
 }

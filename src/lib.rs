@@ -12,3 +12,5 @@ pub mod flows;
 pub mod i18n;
 pub mod nlu;
 pub mod runtime;
+pub mod serve;
+pub mod store;

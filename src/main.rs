@@ -11,6 +11,7 @@ use kycdesk::channel::terminal;
 use kycdesk::config::Config;
 use kycdesk::i18n::Lang;
 use kycdesk::runtime::{Runtime, StandIns};
+use kycdesk::store::{ConversationKey, SledStore, Store};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,9 @@ enum Command {
         /// One JSON object a line in and out, for scripts.
         #[arg(long)]
         json: bool,
+        /// Continue an earlier terminal conversation (its id is printed when it starts).
+        #[arg(long)]
+        resume: Option<String>,
     },
     /// Classify each line of standard input.
     Nlu {
@@ -45,8 +49,27 @@ enum Command {
         #[command(subcommand)]
         command: FlowsCommand,
     },
-    /// The main job: widget, console and channels (not built yet; use `chat`).
+    /// The main job: the chat API over HTTP (the widget, console and Telegram come next).
     Serve,
+    /// Remove everything stored about a person or a conversation.
+    Erase {
+        /// The wallet user's reference (all their conversations).
+        #[arg(
+            long,
+            conflicts_with = "conversation",
+            required_unless_present = "conversation"
+        )]
+        user: Option<String>,
+        /// One conversation, `<channel>:<id>`.
+        #[arg(long)]
+        conversation: Option<String>,
+    },
+    /// Print all stored data of a conversation as JSON (data-access requests).
+    Export {
+        /// The conversation, `<channel>:<id>`.
+        #[arg(long)]
+        conversation: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,6 +85,20 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 }
 
 fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kycdesk: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async_main())
+}
+
+async fn async_main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KYCDESK_LOG")
@@ -69,7 +106,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()) {
+    match run(Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("kycdesk: {e:#}");
@@ -83,7 +120,11 @@ fn load(config: &Config) -> anyhow::Result<kycdesk::content::Loaded> {
         .with_context(|| format!("cannot start with {}", config.content.describe()))
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn open_store(config: &Config) -> anyhow::Result<Arc<SledStore>> {
+    SledStore::open(&config.data_dir).context("cannot open the store")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_env()?;
     match cli.command {
         Command::Flows {
@@ -112,18 +153,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", kycdesk::flows::graph::mermaid(loaded.engine.flows()));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Chat { lang, json } => {
+        Command::Chat { lang, json, resume } => {
             let loaded = load(&config)?;
-            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(StandIns));
-            let mut session = runtime.new_session(lang);
+            let store = open_store(&config)?;
+            let id = resume
+                .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
+            let key = ConversationKey::new("terminal", &id)
+                .with_context(|| format!("`{id}` is not a conversation id"))?;
+            eprintln!("conversation {key} (continue it later with: kycdesk chat --resume {id})");
+            let runtime = Runtime::new(
+                loaded.engine,
+                loaded.locales,
+                Arc::new(StandIns),
+                store.clone(),
+            );
             let stdin = std::io::stdin();
             terminal::run(
                 &runtime,
-                &mut session,
+                &key,
                 &terminal::Options { lang, json },
                 stdin.lock(),
                 std::io::stdout().lock(),
-            )?;
+            )
+            .await?;
+            store.flush().await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Nlu { json } => {
@@ -150,11 +203,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => {
-            eprintln!(
-                "kycdesk serve is not built yet: the widget, console and Telegram come next. \
-                 Talk to the bot with `kycdesk chat`."
-            );
-            Ok(ExitCode::from(2))
+            let loaded = load(&config)?;
+            let store = open_store(&config)?;
+            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(StandIns), store);
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            let address = listener.local_addr()?;
+            eprintln!("kycdesk serving on http://{address}");
+            kycdesk::serve::serve(runtime, listener, config.retention_days).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Erase { user, conversation } => {
+            let store = open_store(&config)?;
+            let report = match (user, conversation) {
+                (Some(user), _) => store.erase_user(&user).await?,
+                (None, Some(c)) => {
+                    let key = ConversationKey::parse(&c)
+                        .with_context(|| format!("`{c}` is not a conversation id"))?;
+                    store.erase_conversation(&key).await?
+                }
+                (None, None) => anyhow::bail!("give --user or --conversation"),
+            };
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { conversation } => {
+            let store = open_store(&config)?;
+            let key = ConversationKey::parse(&conversation)
+                .with_context(|| format!("`{conversation}` is not a conversation id"))?;
+            match store.export(&key).await? {
+                Some(export) => {
+                    println!("{}", serde_json::to_string_pretty(&export)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("kycdesk: no conversation {key} is stored");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
     }
 }

@@ -9,9 +9,15 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 fn chat(args: &[&str], input: &str) -> (Vec<Value>, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    chat_in(dir.path(), args, input)
+}
+
+fn chat_in(data: &std::path::Path, args: &[&str], input: &str) -> (Vec<Value>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kycdesk"))
         .arg("chat")
         .args(args)
+        .env("KYCDESK_DATA_DIR", data)
         .env("KYCDESK_FLOWS_DIR", common::repo_path("flows"))
         .env("KYCDESK_LOCALES_DIR", common::repo_path("locales"))
         .stdin(Stdio::piped())
@@ -148,8 +154,10 @@ fn bad_input_gets_a_clear_answer_and_the_conversation_carries_on() {
 
 #[test]
 fn plain_mode_numbers_buttons_and_accepts_a_typed_number() {
+    let data = tempfile::tempdir().expect("temp dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_kycdesk"))
         .args(["chat", "--lang", "en"])
+        .env("KYCDESK_DATA_DIR", data.path())
         .env("KYCDESK_FLOWS_DIR", common::repo_path("flows"))
         .env("KYCDESK_LOCALES_DIR", common::repo_path("locales"))
         .stdin(Stdio::piped())
@@ -179,6 +187,7 @@ fn an_invalid_flow_set_stops_chat_with_the_same_messages_as_check() {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = Command::new(env!("CARGO_BIN_EXE_kycdesk"))
         .args(["chat", "--json"])
+        .env("KYCDESK_DATA_DIR", dir.path().join("data"))
         .env("KYCDESK_FLOWS_DIR", dir.path())
         .env("KYCDESK_LOCALES_DIR", common::repo_path("locales"))
         .stdin(Stdio::null())
@@ -187,4 +196,87 @@ fn an_invalid_flow_set_stops_chat_with_the_same_messages_as_check() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no flow files found"), "{stderr}");
+}
+
+#[test]
+fn a_conversation_resumes_after_the_process_ends() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (turns, stderr) = chat_in(
+        dir.path(),
+        &["--json", "--lang", "en", "--resume", "t1"],
+        "{\"button\": \"sms\"}\n",
+    );
+    assert!(stderr.contains("terminal:t1"), "{stderr}");
+    assert!(
+        turns[1]["node"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("sms_code."))
+    );
+    // A new process: the bot repeats where we were, and the flow goes on from there.
+    let (turns, _) = chat_in(
+        dir.path(),
+        &["--json", "--resume", "t1"],
+        "{\"text\": \"2\"}\n",
+    );
+    assert!(
+        turns[0]["node"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("sms_code.")),
+        "{}",
+        turns[0]
+    );
+    assert_eq!(
+        turns[0]["lang"], "en",
+        "the language is part of the stored state"
+    );
+    assert!(
+        turns[1]["node"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("sms_code.")),
+        "{}",
+        turns[1]
+    );
+}
+
+#[test]
+fn export_and_erase_report_what_they_found() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    chat_in(
+        dir.path(),
+        &["--json", "--resume", "t2"],
+        "{\"text\": \"我的身份证号 11010519491231002X 手机 13812345678 不对\"}\n",
+    );
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kycdesk"))
+            .args(args)
+            .env("KYCDESK_DATA_DIR", dir.path())
+            .output()
+            .expect("run")
+    };
+    let export = run(&["export", "--conversation", "terminal:t2"]);
+    assert!(export.status.success());
+    let text = String::from_utf8_lossy(&export.stdout);
+    let value: Value = serde_json::from_str(&text).expect("export is JSON");
+    assert_eq!(value["conversation"], "terminal:t2");
+    assert!(
+        text.contains("1101**********002X"),
+        "masked ID kept: {text}"
+    );
+    assert!(
+        !text.contains("11010519491231002X") && !text.contains("13812345678"),
+        "{text}"
+    );
+    let erase = run(&["erase", "--conversation", "terminal:t2"]);
+    assert!(erase.status.success());
+    let report: Value = serde_json::from_slice(&erase.stdout).expect("report is JSON");
+    assert_eq!(report["conversations"], 1);
+    assert!(
+        report["transcript_entries"]
+            .as_u64()
+            .is_some_and(|n| n >= 3),
+        "{report}"
+    );
+    assert_eq!(report["keys"], 1);
+    let again = run(&["export", "--conversation", "terminal:t2"]);
+    assert!(!again.status.success(), "nothing left to export");
 }

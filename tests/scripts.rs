@@ -6,7 +6,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use kycdesk::i18n::Lang;
-use kycdesk::runtime::{Inbound, Turn};
+use kycdesk::runtime::{Content, Turn};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -103,9 +103,9 @@ fn check_step(step: &Step, turn: &Turn) -> Vec<String> {
     failures
 }
 
-#[test]
-fn every_script_passes_and_every_flow_is_played_in_both_languages() {
-    let runtime = common::runtime();
+#[tokio::test]
+async fn every_script_passes_and_every_flow_is_played_in_both_languages() {
+    let (runtime, _dir) = common::runtime();
     let dir = common::repo_path("tests/scripts");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/scripts exists")
@@ -140,15 +140,17 @@ fn every_script_passes_and_every_flow_is_played_in_both_languages() {
             langs.insert(lang);
             let _ = &conv.user_ref; // linked users arrive with the case lookup
             let mut session = runtime.new_session(lang);
-            let greeting = runtime.handle(&mut session, Inbound::Start, common::today());
+            let greeting = runtime
+                .turn(&mut session, Content::Start, common::today())
+                .await;
             visited
                 .entry(lang)
                 .or_default()
                 .insert(greeting.node.clone());
             for (i, step) in conv.steps.iter().enumerate() {
                 let inbound = match (&step.user, &step.button) {
-                    (Some(text), None) => Inbound::Text(text.clone()),
-                    (None, Some(id)) => Inbound::Button(id.clone()),
+                    (Some(text), None) => Content::Text(text.clone()),
+                    (None, Some(id)) => Content::Button(id.clone()),
                     _ => {
                         failures.push(format!(
                             "{name}: {}: step {}: give exactly one of `user` or `button`",
@@ -158,7 +160,7 @@ fn every_script_passes_and_every_flow_is_played_in_both_languages() {
                         break;
                     }
                 };
-                let turn = runtime.handle(&mut session, inbound, common::today());
+                let turn = runtime.turn(&mut session, inbound, common::today()).await;
                 let entry = visited.entry(session.state.lang).or_default();
                 entry.insert(turn.node.clone());
                 let step_failures = check_step(step, &turn);

@@ -75,3 +75,4 @@ intent-out_of_scope = Something else
 chat-invalid-json = That line isn't valid input ({ $detail }). Send {"{"}"text": "..."{"}"} or {"{"}"button": "..."{"}"}.
 chat-photo-unreadable = I couldn't read that photo: { $detail }
 chat-line-too-long = That line is too long ({ $detail }), so I didn't read it. Please send a shorter message.
+chat-not-saved = Sorry, that message couldn't be saved ({ $detail }). Please send it again.

@@ -75,3 +75,4 @@ intent-out_of_scope = 其他问题
 chat-invalid-json = 这一行不是有效的输入（{ $detail }）。请发送 {"{"}"text": "..."{"}"} 或 {"{"}"button": "..."{"}"}。
 chat-photo-unreadable = 这张照片读不了：{ $detail }
 chat-line-too-long = 这一行太长了（{ $detail }），我没有读。请发短一点的消息。
+chat-not-saved = 抱歉，这条消息没有保存成功（{ $detail }），请再发一次。

@@ -6,8 +6,11 @@ use std::io::{BufRead, Write};
 
 use serde::Deserialize;
 
+use chrono::Utc;
+
 use crate::i18n::Lang;
-use crate::runtime::{Inbound, Runtime, Session, Turn};
+use crate::runtime::{Content, Inbound, Runtime, Turn};
+use crate::store::ConversationKey;
 
 /// Longest input line accepted (bytes). The engine reads at most 2,000 characters of a message
 /// anyway; this bounds the memory a runaway script can make the chat hold.
@@ -32,19 +35,35 @@ pub struct Options {
     pub json: bool,
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+/// Sends one message through the runtime; a storage failure becomes a message to the user
+/// (nothing was acknowledged, so they can simply send it again).
+async fn send(runtime: &Runtime, key: &ConversationKey, lang: Lang, content: Content) -> Turn {
+    match runtime
+        .handle(key, Inbound::new(content, lang), Utc::now())
+        .await
+    {
+        Ok(turn) => turn,
+        Err(e) => {
+            tracing::error!(error = %e, "a chat message was not saved");
+            let problem = InputProblem {
+                key: "chat-not-saved",
+                detail: e.to_string(),
+            };
+            error_turn(runtime, lang, &problem)
+        }
+    }
 }
 
 /// Runs a conversation until end of input.
-pub fn run(
+pub async fn run(
     runtime: &Runtime,
-    session: &mut Session,
+    key: &ConversationKey,
     options: &Options,
     input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
-    let greeting = runtime.handle(session, Inbound::Start, today());
+    let greeting = send(runtime, key, options.lang, Content::Start).await;
+    let mut lang = greeting.lang;
     show(&mut output, &greeting, options.json)?;
     for line in input.split(b'\n') {
         let bytes = line?;
@@ -55,7 +74,7 @@ pub fn run(
             };
             show(
                 &mut output,
-                &error_turn(runtime, session, &problem),
+                &error_turn(runtime, lang, &problem),
                 options.json,
             )?;
             continue;
@@ -66,7 +85,7 @@ pub fn run(
             match parse_json_line(line) {
                 Ok(inbound) => inbound,
                 Err(problem) => {
-                    let turn = error_turn(runtime, session, &problem);
+                    let turn = error_turn(runtime, lang, &problem);
                     show(&mut output, &turn, true)?;
                     continue;
                 }
@@ -76,18 +95,19 @@ pub fn run(
                 "/quit" | "/exit" => break,
                 other => match other.strip_prefix("/photo ") {
                     Some(path) => match read_photo(path.trim()) {
-                        Ok(bytes) => Inbound::Photo(bytes),
+                        Ok(bytes) => Content::Photo(bytes),
                         Err(problem) => {
-                            let turn = error_turn(runtime, session, &problem);
+                            let turn = error_turn(runtime, lang, &problem);
                             show(&mut output, &turn, false)?;
                             continue;
                         }
                     },
-                    None => Inbound::Text(line.to_string()),
+                    None => Content::Text(line.to_string()),
                 },
             }
         };
-        let turn = runtime.handle(session, inbound, today());
+        let turn = send(runtime, key, lang, inbound).await;
+        lang = turn.lang;
         show(&mut output, &turn, options.json)?;
     }
     output.flush()
@@ -99,18 +119,18 @@ struct InputProblem {
     detail: String,
 }
 
-fn parse_json_line(line: &str) -> Result<Inbound, InputProblem> {
+fn parse_json_line(line: &str) -> Result<Content, InputProblem> {
     if line.trim().is_empty() {
-        return Ok(Inbound::Text(String::new()));
+        return Ok(Content::Text(String::new()));
     }
     let parsed: JsonInput = serde_json::from_str(line).map_err(|e| InputProblem {
         key: "chat-invalid-json",
         detail: e.to_string(),
     })?;
     match (parsed.text, parsed.button, parsed.photo) {
-        (Some(text), None, None) => Ok(Inbound::Text(text)),
-        (None, Some(button), None) => Ok(Inbound::Button(button)),
-        (None, None, Some(path)) => read_photo(&path).map(Inbound::Photo),
+        (Some(text), None, None) => Ok(Content::Text(text)),
+        (None, Some(button), None) => Ok(Content::Button(button)),
+        (None, None, Some(path)) => read_photo(&path).map(Content::Photo),
         _ => Err(InputProblem {
             key: "chat-invalid-json",
             detail: "give exactly one of \"text\", \"button\" or \"photo\"".into(),
@@ -130,8 +150,7 @@ fn read_photo(path: &str) -> Result<Vec<u8>, InputProblem> {
     std::fs::read(path).map_err(|e| problem(e.to_string()))
 }
 
-fn error_turn(runtime: &Runtime, session: &Session, problem: &InputProblem) -> Turn {
-    let lang = session.state.lang;
+fn error_turn(runtime: &Runtime, lang: Lang, problem: &InputProblem) -> Turn {
     let text = runtime.locales().render(
         lang,
         problem.key,
@@ -142,12 +161,7 @@ fn error_turn(runtime: &Runtime, session: &Session, problem: &InputProblem) -> T
             text,
             buttons: Vec::new(),
         }],
-        node: session
-            .state
-            .at
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
+        node: String::new(),
         intent: None,
         handoff: false,
         lang,

@@ -35,6 +35,7 @@ pub const ENGINE_KEYS: &[&str] = &[
     "chat-invalid-json",
     "chat-photo-unreadable",
     "chat-line-too-long",
+    "chat-not-saved",
 ];
 
 pub fn check_set(set: &FlowSet, locales: &Locales) -> Vec<Problem> {

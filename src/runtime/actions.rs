@@ -21,8 +21,9 @@ pub struct PhotoRef<'a> {
     pub bytes: &'a [u8],
 }
 
+#[async_trait::async_trait]
 pub trait Actions: Send + Sync {
-    fn perform(
+    async fn perform(
         &self,
         action: &str,
         params: &BTreeMap<String, String>,
@@ -36,8 +37,9 @@ pub trait Actions: Send + Sync {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StandIns;
 
+#[async_trait::async_trait]
 impl Actions for StandIns {
-    fn perform(
+    async fn perform(
         &self,
         action: &str,
         _params: &BTreeMap<String, String>,

@@ -1,33 +1,89 @@
-//! The runtime between channels and the engine: turns one inbound message into one rendered
-//! bot turn, performing the engine's actions and feeding their results back until the
-//! conversation waits for the user. Every channel uses this; none talks to the engine directly.
+//! The runtime between channels and the engine. For each inbound message it takes the
+//! conversation's lock, recognises a duplicate, loads the state, steps the engine (performing
+//! its actions and feeding their results back until the conversation waits for the user),
+//! writes state + transcript + outbox in one durable commit, and only then returns the turn for
+//! the channel to show or acknowledge. Every channel goes through here.
 
 pub mod actions;
+mod locks;
 mod render;
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{ButtonOffer, ConversationState, Effect, Engine, Event, StepContext};
+use crate::entities::redact;
 use crate::i18n::{Lang, Locales};
-use crate::nlu::normalize::normalize;
+use crate::nlu::normalize::{MAX_CHARS, normalize, truncate_chars};
+use crate::store::{
+    ConversationKey, EntryKind, Store, StoreError, StoredConversation, TranscriptEntry, TurnCommit,
+};
 pub use actions::{ActionResult, Actions, PhotoRef, StandIns};
+use locks::ConversationLocks;
 pub use render::{RenderedButton, RenderedMessage, Turn};
 
-/// How many action results one inbound message may chain (a flow that performs an action,
-/// whose outcome leads to another action, ...). More means the flows loop.
+/// How many action results one inbound message may chain. More means the flows loop.
 const MAX_ACTIONS_PER_TURN: usize = 8;
 
-/// One inbound message, channel-independent.
+/// What the user sent, channel-independent.
 #[derive(Debug, Clone)]
-pub enum Inbound {
+pub enum Content {
     /// The conversation opens (or is resumed).
     Start,
     Text(String),
     Button(String),
+    /// A photo, held in memory for this turn only.
     Photo(Vec<u8>),
+}
+
+/// How the channel shows the bot's turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The reply is the response to the request (terminal, HTTP POST): nothing to push.
+    Inline,
+    /// The reply is pushed later from the outbox (Telegram, sockets).
+    Outbox,
+}
+
+/// One inbound message.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub content: Content,
+    /// The channel's id for this message (Telegram update id, widget client id): a second
+    /// delivery with the same id gets the first reply, and is not processed again.
+    pub message_id: Option<String>,
+    /// The wallet user the channel knows this person to be (signed widget identity).
+    pub user_ref: Option<String>,
+    /// The language to start a new conversation in.
+    pub lang: Lang,
+    pub delivery: Delivery,
+}
+
+impl Inbound {
+    pub fn new(content: Content, lang: Lang) -> Self {
+        Self {
+            content,
+            message_id: None,
+            user_ref: None,
+            lang,
+            delivery: Delivery::Inline,
+        }
+    }
+
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.message_id = Some(id.into());
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a message id must be 1–128 printable characters")]
+    BadMessageId,
 }
 
 /// A conversation: the engine state plus what the user was last shown.
@@ -38,20 +94,29 @@ pub struct Session {
     pub offered: Vec<ButtonOffer>,
 }
 
-/// Shared by all conversations: the engine, the texts and the action performers.
+/// Shared by all conversations.
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
     locales: Arc<Locales>,
     actions: Arc<dyn Actions>,
+    store: Arc<dyn Store>,
+    locks: Arc<ConversationLocks>,
 }
 
 impl Runtime {
-    pub fn new(engine: Engine, locales: Arc<Locales>, actions: Arc<dyn Actions>) -> Self {
+    pub fn new(
+        engine: Engine,
+        locales: Arc<Locales>,
+        actions: Arc<dyn Actions>,
+        store: Arc<dyn Store>,
+    ) -> Self {
         Self {
             engine,
             locales,
             actions,
+            store,
+            locks: Arc::new(ConversationLocks::default()),
         }
     }
 
@@ -63,6 +128,10 @@ impl Runtime {
         &self.locales
     }
 
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     pub fn new_session(&self, lang: Lang) -> Session {
         Session {
             state: self.engine.new_state(lang),
@@ -70,18 +139,108 @@ impl Runtime {
         }
     }
 
-    /// Handles one inbound message and returns the bot's turn.
-    pub fn handle(&self, session: &mut Session, inbound: Inbound, today: NaiveDate) -> Turn {
+    /// Handles one inbound message durably and returns the bot's turn. When this returns `Ok`,
+    /// the message, the new state and the reply are on disk; on `Err` nothing was acknowledged
+    /// and the channel should let the user (or platform) retry.
+    pub async fn handle(
+        &self,
+        key: &ConversationKey,
+        inbound: Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<Turn, RuntimeError> {
+        if let Some(id) = &inbound.message_id
+            && (id.is_empty() || id.len() > 128 || id.chars().any(char::is_control))
+        {
+            return Err(RuntimeError::BadMessageId);
+        }
+        let _turn_lock = self.locks.lock(key).await;
+        if let Some(id) = &inbound.message_id
+            && let Some(reply) = self.store.reply_for(key, id).await?
+        {
+            tracing::debug!(conversation = %key, "duplicate message: the first reply is returned");
+            return Ok(reply);
+        }
+        let mut conversation = match self.store.load(key).await? {
+            Some(c) => c,
+            None => StoredConversation {
+                session: self.new_session(inbound.lang),
+                user_ref: None,
+                created_at: now,
+                updated_at: now,
+                next_seq: 0,
+            },
+        };
+        if inbound.user_ref.is_some() {
+            conversation.user_ref = inbound.user_ref.clone();
+        }
+        let today = now.date_naive();
+        let node_before = conversation.session.state.at.clone();
+        let inbound_entry = inbound_text(&inbound.content, today);
+        let turn = self
+            .turn(&mut conversation.session, inbound.content, today)
+            .await;
+
+        let entry = |kind: EntryKind, text: String, buttons: Vec<String>| TranscriptEntry {
+            seq: 0,
+            at: now,
+            kind,
+            message_id: None,
+            text,
+            buttons,
+            node: None,
+        };
+        let mut entries = vec![TranscriptEntry {
+            message_id: inbound.message_id.clone(),
+            ..entry(EntryKind::Inbound, inbound_entry, Vec::new())
+        }];
+        for m in &turn.messages {
+            let buttons = m.buttons.iter().map(|b| b.id.clone()).collect();
+            entries.push(entry(EntryKind::Outbound, m.text.clone(), buttons));
+        }
+        if conversation.session.state.at != node_before {
+            entries.push(TranscriptEntry {
+                node: Some(turn.node.clone()),
+                ..entry(EntryKind::StateChange, String::new(), Vec::new())
+            });
+        }
+        for e in &mut entries {
+            e.seq = conversation.next_seq;
+            conversation.next_seq += 1;
+        }
+        conversation.updated_at = now;
+        let commit = TurnCommit {
+            key: key.clone(),
+            conversation,
+            entries,
+            outbox: match inbound.delivery {
+                Delivery::Outbox => vec![turn.clone()],
+                Delivery::Inline => Vec::new(),
+            },
+            reply: inbound.message_id.map(|id| (id, turn.clone())),
+        };
+        self.store.commit_turn(commit).await?;
+        Ok(turn)
+    }
+
+    /// Steps the engine for one message, performing actions until the conversation waits, and
+    /// renders the turn. Stores nothing: `handle` wraps it in the durable commit; tests and
+    /// benchmarks call it directly to look at the conversation alone.
+    pub async fn turn(
+        &self,
+        session: &mut Session,
+        content: Content,
+        today: chrono::NaiveDate,
+    ) -> Turn {
         let ctx = StepContext { today };
         let mut photo: Option<Vec<u8>> = None;
-        let event = match inbound {
-            Inbound::Start => Event::Start,
-            Inbound::Button(id) => Event::Button { id },
-            Inbound::Photo(bytes) => {
+        let event = match content {
+            Content::Start => Event::Start,
+            Content::Button(id) => Event::Button { id },
+            Content::Photo(bytes) => {
                 photo = Some(bytes);
                 Event::Photo
             }
-            Inbound::Text(text) => match self.typed_button(session, &text) {
+            Content::Text(text) => match self.typed_button(session, &text) {
                 Some(id) => Event::Button { id },
                 None => Event::Text { text },
             },
@@ -97,12 +256,15 @@ impl Runtime {
                 match effect {
                     Effect::Perform { action, params } => {
                         handoff |= action == "escalate";
-                        let result = self.actions.perform(
-                            &action,
-                            &params,
-                            &session.state,
-                            photo.as_deref().map(|bytes| PhotoRef { bytes }),
-                        );
+                        let result = self
+                            .actions
+                            .perform(
+                                &action,
+                                &params,
+                                &session.state,
+                                photo.as_deref().map(|bytes| PhotoRef { bytes }),
+                            )
+                            .await;
                         for note in &result.notes {
                             effects.push(Effect::Say {
                                 key: note.clone(),
@@ -158,5 +320,16 @@ impl Runtime {
             .iter()
             .find(|b| normalize(&self.locales.render(session.state.lang, &b.label, &[])) == typed)
             .map(|b| b.id.clone())
+    }
+}
+
+/// What the transcript keeps of an inbound message: text with personal numbers masked (and cut
+/// to what the engine reads), or a note of a button or photo. Photos themselves are never kept.
+fn inbound_text(content: &Content, today: chrono::NaiveDate) -> String {
+    match content {
+        Content::Start => "[start]".to_string(),
+        Content::Text(t) => redact(truncate_chars(t, MAX_CHARS).0, today),
+        Content::Button(id) => format!("[button {}]", truncate_chars(id, 64).0),
+        Content::Photo(bytes) => format!("[photo, {} bytes, not stored]", bytes.len()),
     }
 }

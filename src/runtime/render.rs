@@ -1,25 +1,25 @@
 //! Rendering the engine's effects into what a channel shows: texts in the conversation's
 //! language, with the quick-reply buttons attached to the last message.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Effect;
 use crate::i18n::{Lang, Locales};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderedButton {
     pub id: String,
     pub label: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderedMessage {
     pub text: String,
     pub buttons: Vec<RenderedButton>,
 }
 
 /// One bot turn, as `kycdesk chat --json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     pub messages: Vec<RenderedMessage>,
     /// Where the bot now waits, `<flow>.<node>`.

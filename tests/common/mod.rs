@@ -33,13 +33,19 @@ pub fn loaded() -> &'static Loaded {
     })
 }
 
-pub fn runtime() -> Runtime {
+/// A runtime over a fresh store in a temporary directory (kept alive by the returned guard).
+/// Call inside a Tokio runtime.
+pub fn runtime() -> (Runtime, tempfile::TempDir) {
     let loaded = loaded();
-    Runtime::new(
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = kycdesk::store::SledStore::open(dir.path()).expect("store opens");
+    let runtime = Runtime::new(
         loaded.engine.clone(),
         loaded.locales.clone(),
         Arc::new(StandIns),
-    )
+        store,
+    );
+    (runtime, dir)
 }
 
 /// A fixed day, so that tests do not depend on the calendar.

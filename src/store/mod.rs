@@ -1,0 +1,87 @@
+//! Durable conversations. The `Store` trait speaks the language of the domain (load a
+//! conversation, commit a turn, claim the outbox, erase a person), so that each backend maps one
+//! call onto one transaction: sled here, PostgreSQL for several instances later. Nothing outside
+//! this module knows which backend is in use.
+
+mod codec;
+mod group_commit;
+mod keyring;
+mod sled_store;
+mod types;
+
+pub use sled_store::SledStore;
+pub use types::{
+    ConversationKey, EntryKind, ErasureReport, Export, KeyError, OutboxItem, StoredConversation,
+    TranscriptEntry, TurnCommit,
+};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::runtime::Turn;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the data directory {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("the data directory {path} is not usable: {reason}")]
+    BadDirectory { path: String, reason: String },
+    #[error("storage failed (disk full or unwritable?): {0}")]
+    Io(String),
+    #[error(
+        "a stored {what} has format version {version}, newer than this kycdesk reads ({known}); upgrade kycdesk"
+    )]
+    UnknownFormat {
+        what: &'static str,
+        version: u32,
+        known: u32,
+    },
+    #[error("a stored {what} cannot be read: {reason}")]
+    Corrupt { what: &'static str, reason: String },
+    #[error("conversation {0} has no encryption key: it was erased, or the key file was lost")]
+    MissingKey(String),
+}
+
+/// Where conversations live.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The conversation, if it exists.
+    async fn load(&self, key: &ConversationKey) -> Result<Option<StoredConversation>, StoreError>;
+
+    /// The reply already given to a channel message id (a duplicate delivery), if any.
+    async fn reply_for(
+        &self,
+        key: &ConversationKey,
+        message_id: &str,
+    ) -> Result<Option<Turn>, StoreError>;
+
+    /// Writes state, transcript entries, outbox items and the dedupe record of one turn in one
+    /// transaction, and returns once it is durable (group commit: one flush serves every turn
+    /// that committed meanwhile).
+    async fn commit_turn(&self, commit: TurnCommit) -> Result<(), StoreError>;
+
+    /// The transcript of a conversation, oldest first.
+    async fn transcript(&self, key: &ConversationKey) -> Result<Vec<TranscriptEntry>, StoreError>;
+
+    /// Up to `limit` undelivered outbox items, oldest first.
+    async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Marks an outbox item delivered (it is removed: never delivered again).
+    async fn ack_outbox(&self, id: u64) -> Result<(), StoreError>;
+
+    /// Everything stored about one conversation (data-access requests).
+    async fn export(&self, key: &ConversationKey) -> Result<Option<Export>, StoreError>;
+
+    /// Removes everything of one conversation, including its key: older copies in the log
+    /// become unreadable.
+    async fn erase_conversation(&self, key: &ConversationKey) -> Result<ErasureReport, StoreError>;
+
+    /// Removes every conversation linked to a wallet user.
+    async fn erase_user(&self, user_ref: &str) -> Result<ErasureReport, StoreError>;
+
+    /// Removes transcript entries older than `cutoff`; returns how many.
+    async fn purge_transcripts_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Makes everything committed so far durable (shutdown).
+    async fn flush(&self) -> Result<(), StoreError>;
+}
