@@ -14,3 +14,4 @@ pub mod nlu;
 pub mod runtime;
 pub mod serve;
 pub mod store;
+pub mod photo;

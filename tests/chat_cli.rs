@@ -280,3 +280,35 @@ fn export_and_erase_report_what_they_found() {
     let again = run(&["export", "--conversation", "terminal:t2"]);
     assert!(!again.status.success(), "nothing left to export");
 }
+
+#[test]
+fn the_log_never_shows_a_clear_number() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kycdesk"))
+        .args(["chat", "--json", "--resume", "logs"])
+        .env("KYCDESK_DATA_DIR", dir.path())
+        .env("KYCDESK_LOG", "trace")
+        .env("KYCDESK_FLOWS_DIR", common::repo_path("flows"))
+        .env("KYCDESK_LOCALES_DIR", common::repo_path("locales"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let input = [
+        r#"{"text": "身份证 11010519491231002X 手机 13812345678"}"#,
+        r#"{"button": "info"}"#,
+        r#"{"button": "id_number"}"#,
+        r#"{"button": "check"}"#,
+        r#"{"text": "11010519491231002X"}"#,
+        r#"{"text": "I never got the code, my phone is +86 139 1234 5678"}"#,
+    ]
+    .join("\n");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.len() > 100, "trace logging is on: {stderr}");
+    for clear in ["11010519491231002X", "13812345678", "13912345678", "139 1234 5678"] {
+        assert!(!stderr.contains(clear), "{clear} in the log");
+    }
+}

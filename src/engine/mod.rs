@@ -115,6 +115,11 @@ impl Engine {
             effects: Vec::new(),
         };
         self.move_to_safety_after_edit(state, &mut out);
+        // A conversation whose first message is not a start (a typed question, a deep-link
+        // button) is read as if it came at the main menu.
+        if state.at.is_none() && !matches!(event, Event::Start) {
+            state.at = Some(menu_start());
+        }
         let offered_clarify = std::mem::take(&mut state.clarify);
         let mut understanding = None;
         match event {

@@ -4,53 +4,63 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::{Notify, watch};
 
 use super::StoreError;
 
-type FlushFn =
+pub type FlushFn =
     dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>> + Send + Sync;
 
-pub struct GroupCommit {
+struct Shared {
     requested: AtomicU64,
+    closed: AtomicBool,
     wake: Notify,
-    /// (generation flushed, last error message if that flush failed)
+    /// (generation flushed, the error if that flush failed)
     done: watch::Sender<(u64, Option<String>)>,
+}
+
+/// The handle turns wait on. Dropping it stops the flusher (after a last flush), which releases
+/// the database.
+pub struct GroupCommit {
+    shared: Arc<Shared>,
 }
 
 impl GroupCommit {
     /// Starts the flusher task, which runs `flush` whenever turns wait for durability.
-    pub fn start(flush: Arc<FlushFn>) -> Arc<Self> {
+    pub fn start(flush: Arc<FlushFn>) -> Self {
         let (done, _) = watch::channel((0, None));
-        let this = Arc::new(Self {
+        let shared = Arc::new(Shared {
             requested: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
             wake: Notify::new(),
             done,
         });
-        let weak = Arc::downgrade(&this);
+        let task = shared.clone();
         tokio::spawn(async move {
             loop {
-                let Some(me) = weak.upgrade() else { return };
-                me.wake.notified().await;
-                let target = me.requested.load(Ordering::Acquire);
-                let result = flush().await;
-                let error = result.err().map(|e| e.to_string());
+                task.wake.notified().await;
+                let target = task.requested.load(Ordering::Acquire);
+                let error = flush().await.err().map(|e| e.to_string());
                 if let Some(e) = &error {
                     tracing::error!(error = %e, "flushing the store failed");
                 }
-                me.done.send_replace((target, error));
+                task.done.send_replace((target, error));
+                if task.closed.load(Ordering::Acquire) {
+                    return;
+                }
             }
         });
-        this
+        Self { shared }
     }
 
     /// Returns once everything written before the call is durable.
     pub async fn durable(&self) -> Result<(), StoreError> {
-        let mine = self.requested.fetch_add(1, Ordering::AcqRel) + 1;
-        let mut rx = self.done.subscribe();
-        self.wake.notify_one();
+        let shared = &self.shared;
+        let mine = shared.requested.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut rx = shared.done.subscribe();
+        shared.wake.notify_one();
         loop {
             {
                 let (flushed, error) = &*rx.borrow_and_update();
@@ -65,5 +75,12 @@ impl GroupCommit {
                 return Err(StoreError::Io("the store's flusher stopped".into()));
             }
         }
+    }
+}
+
+impl Drop for GroupCommit {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
+        self.shared.wake.notify_one();
     }
 }

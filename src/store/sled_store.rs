@@ -32,7 +32,7 @@ pub struct SledStore {
     outbox: sled::Tree,
     users: sled::Tree,
     keyring: Arc<Keyring>,
-    commits: Arc<GroupCommit>,
+    commits: GroupCommit,
     /// Test-only switch (`KYCDESK_UNSAFE_SKIP_FLUSH=1`): acknowledge before the flush. It exists
     /// to prove the crash test catches lost messages; never set it in production.
     skip_flush: bool,

@@ -36,16 +36,22 @@ pub fn loaded() -> &'static Loaded {
 /// A runtime over a fresh store in a temporary directory (kept alive by the returned guard).
 /// Call inside a Tokio runtime.
 pub fn runtime() -> (Runtime, tempfile::TempDir) {
-    let loaded = loaded();
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = kycdesk::store::SledStore::open(dir.path()).expect("store opens");
+    let (runtime, ()) = runtime_in(dir.path());
+    (runtime, dir)
+}
+
+/// A runtime over a store in `dir`.
+pub fn runtime_in(dir: &std::path::Path) -> (Runtime, ()) {
+    let loaded = loaded();
+    let store = kycdesk::store::SledStore::open(dir).expect("store opens");
     let runtime = Runtime::new(
         loaded.engine.clone(),
         loaded.locales.clone(),
         Arc::new(StandIns),
         store,
     );
-    (runtime, dir)
+    (runtime, ())
 }
 
 /// A fixed day, so that tests do not depend on the calendar.

@@ -1,0 +1,177 @@
+//! The ID-photo check: tells a user what is wrong with the photo of their ID card *before* they
+//! resubmit it, in the terms the review uses (the case API's photo-quality reason codes).
+//!
+//! [`check_photo`] takes the bytes the user sent and answers with a [`PhotoReport`]: `ok`, or
+//! findings ordered by what to fix first, each naming a locale text (`photo-finding-…`). A file
+//! that cannot be checked at all is a [`PhotoError`] with its own text (`photo-error-…`).
+//!
+//! Privacy: the photo is analysed in memory and dropped when the call returns. Nothing is
+//! written to disk, to the store or to a log (the debug log gets measurements, never pixels),
+//! and no metadata except the EXIF orientation is read.
+//!
+//! The steps, each in its own file:
+//! - `decode`: size and format checks, header-first dimension limit, decode, EXIF orientation;
+//! - `card`: edges → contours → the card's quadrilateral, and which corner is cut off;
+//! - `measure`: light, colour, glare and sharpness on a size-normalised view of the card;
+//! - `report`: the findings and their order.
+
+mod card;
+mod config;
+mod decode;
+mod measure;
+mod report;
+#[cfg(test)]
+mod synthetic;
+
+pub use config::PhotoConfig;
+pub use decode::PhotoError;
+pub use report::{Finding, Measurements, PhotoReport, RenderedFinding, RenderedReport, codes};
+
+use image::{GrayImage, Luma, RgbImage};
+
+use card::Card;
+use report::codes::*;
+
+/// Checks an ID-card photo. `bytes` is the file as received (JPEG, PNG or WebP; the format is
+/// read from the content). HEIC/HEIF is refused with [`PhotoError::Heic`].
+pub fn check_photo(bytes: &[u8], config: &PhotoConfig) -> Result<PhotoReport, PhotoError> {
+    let full = decode::decode(bytes, config)?;
+    let work = work_copy(&full, config.work_size);
+    let scale = full.width() as f32 / work.width() as f32;
+    let grey = GrayImage::from_fn(work.width(), work.height(), |x, y| {
+        Luma([measure::luma(*work.get_pixel(x, y))])
+    });
+
+    let frame = measure::frame_stats(&work);
+    let mut measurements = Measurements {
+        width: full.width(),
+        height: full.height(),
+        frame_luma: frame.mean_luma,
+        colour_chroma: frame.colour_chroma,
+        ..Measurements::default()
+    };
+    let mut findings = Vec::new();
+    if frame.colour_chroma < config.min_colour_chroma {
+        findings.push(Finding::new(BLACK_AND_WHITE));
+    }
+
+    match card::find_card(&grey, config) {
+        None => {
+            // Without a card only the whole picture can be judged; in the dark, finding no card
+            // says nothing more than "too dark".
+            if frame.mean_luma < config.min_frame_luma {
+                findings.push(Finding::new(PHOTO_TOO_DARK));
+            } else {
+                findings.push(Finding::new(NO_CARD_FOUND));
+            }
+            if full.width().max(full.height()) < config.min_card_width_px {
+                findings.push(
+                    Finding::new(LOW_RESOLUTION).with("width", full.width().max(full.height())),
+                );
+            }
+        }
+        Some(card) => check_card(&full, &card, scale, config, &mut findings, &mut measurements),
+    }
+
+    let report = PhotoReport::new(findings, measurements);
+    tracing::debug!(
+        ok = report.ok,
+        codes = ?report.codes(),
+        measurements = ?report.measurements,
+        "photo checked"
+    );
+    Ok(report)
+}
+
+fn check_card(
+    full: &RgbImage,
+    card: &Card,
+    scale: f32,
+    config: &PhotoConfig,
+    findings: &mut Vec<Finding>,
+    measurements: &mut Measurements,
+) {
+    let whole = card.cut.is_empty();
+    let width_px = card.long_side() * scale;
+    let tilt = card.tilt_degrees();
+    measurements.card_found = true;
+    measurements.card_cut_off = !whole;
+    measurements.card_width_px = Some(width_px);
+    measurements.card_area_share = Some(card.area_share);
+    measurements.tilt_degrees = Some(tilt);
+
+    if whole {
+        // Only a whole card's size is known; a cut-off one is first moved into the frame.
+        if width_px < config.min_card_width_px as f32 {
+            findings.push(Finding::new(LOW_RESOLUTION).with("width", width_px.round()));
+        } else if card.area_share < config.min_card_area_share {
+            findings.push(Finding::new(CARD_TOO_SMALL));
+        }
+        if tilt > config.max_tilt_degrees {
+            findings.push(Finding::new(TILTED).with("degrees", tilt.round()));
+        }
+    } else {
+        findings.push(Finding::new(PHOTO_CUT_OFF).with("corner", card::cut_name(&card.cut)));
+    }
+
+    let corners = card.corners.map(|(x, y)| (x * scale, y * scale));
+    let Some(stats) = measure::card_stats(full, corners, config) else {
+        return;
+    };
+    measurements.card_luma = Some(stats.mean_luma);
+    measurements.clipped_share = Some(stats.clipped_share);
+    measurements.glare_share = Some(stats.glare_share);
+    measurements.glare_patch = Some(stats.glare_patch);
+    measurements.sharpness = Some(stats.sharpness);
+
+    if stats.mean_luma < config.min_card_luma {
+        findings.push(Finding::new(PHOTO_TOO_DARK));
+    } else if stats.clipped_share >= config.max_clipped_share {
+        findings.push(Finding::new(OVEREXPOSED));
+    } else if stats.glare_share >= config.max_glare_share
+        || stats.glare_patch >= config.max_glare_patch
+    {
+        findings.push(Finding::new(PHOTO_GLARE));
+    }
+    // Blur is judged on a whole card only: a cut-off card's canonical view is distorted.
+    if whole && stats.sharpness < config.min_sharpness {
+        findings.push(Finding::new(PHOTO_BLURRY));
+    }
+}
+
+/// A copy whose longest side is at most `size` (never enlarged), for edges and contours.
+fn work_copy(full: &RgbImage, size: u32) -> RgbImage {
+    let (w, h) = full.dimensions();
+    let size = size.max(256);
+    if w.max(h) <= size {
+        return full.clone();
+    }
+    let ratio = size as f32 / w.max(h) as f32;
+    let (nw, nh) = (
+        ((w as f32 * ratio).round() as u32).max(1),
+        ((h as f32 * ratio).round() as u32).max(1),
+    );
+    // `thumbnail` averages whole source blocks: fast, and no aliasing on texture.
+    image::imageops::thumbnail(full, nw, nh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clean_card_passes() {
+        let bytes = synthetic::jpeg(&synthetic::clean_scene(), 90);
+        let report = check_photo(&bytes, &PhotoConfig::default()).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert!(report.findings.is_empty());
+    }
+
+    #[test]
+    fn the_work_copy_is_never_enlarged() {
+        let small = RgbImage::new(300, 200);
+        assert_eq!(work_copy(&small, 1200).dimensions(), (300, 200));
+        let big = RgbImage::new(4000, 3000);
+        assert_eq!(work_copy(&big, 1200).dimensions(), (1200, 900));
+    }
+}
