@@ -304,11 +304,21 @@ fn the_log_never_shows_a_clear_number() {
         r#"{"text": "I never got the code, my phone is +86 139 1234 5678"}"#,
     ]
     .join("\n");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
     let output = child.wait_with_output().expect("ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.len() > 100, "trace logging is on: {stderr}");
-    for clear in ["11010519491231002X", "13812345678", "13912345678", "139 1234 5678"] {
+    for clear in [
+        "11010519491231002X",
+        "13812345678",
+        "13912345678",
+        "139 1234 5678",
+    ] {
         assert!(!stderr.contains(clear), "{clear} in the log");
     }
 }

@@ -32,7 +32,9 @@ fn raw_files(dir: &Path) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test]
@@ -40,12 +42,20 @@ async fn a_turn_is_stored_and_a_duplicate_gets_the_first_reply() {
     let (runtime, _dir) = common::runtime();
     let k = key("dup");
     let first = runtime
-        .handle(&k, Inbound::new(Content::Button("sms".into()), Lang::En).with_id("m1"), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms".into()), Lang::En).with_id("m1"),
+            Utc::now(),
+        )
         .await
         .expect("stored");
     // The same message again (a retried request): same reply, nothing processed twice.
     let again = runtime
-        .handle(&k, Inbound::new(Content::Button("sms".into()), Lang::En).with_id("m1"), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms".into()), Lang::En).with_id("m1"),
+            Utc::now(),
+        )
         .await
         .expect("stored");
     assert_eq!(first, again);
@@ -56,7 +66,12 @@ async fn a_turn_is_stored_and_a_duplicate_gets_the_first_reply() {
         .collect();
     assert_eq!(inbound.len(), 1, "{transcript:#?}");
     assert_eq!(inbound[0].message_id.as_deref(), Some("m1"));
-    let stored = runtime.store().load(&k).await.expect("load").expect("exists");
+    let stored = runtime
+        .store()
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!(stored.session.state.lang, Lang::En);
     assert!(stored.session.state.at.is_some());
 }
@@ -71,7 +86,12 @@ async fn messages_of_one_conversation_keep_their_order_under_concurrency() {
         let k = k.clone();
         tasks.push(tokio::spawn(async move {
             runtime
-                .handle(&k, Inbound::new(Content::Text(format!("msg {i}")), Lang::En).with_id(format!("m{i}")), Utc::now())
+                .handle(
+                    &k,
+                    Inbound::new(Content::Text(format!("msg {i}")), Lang::En)
+                        .with_id(format!("m{i}")),
+                    Utc::now(),
+                )
                 .await
         }));
     }
@@ -84,7 +104,10 @@ async fn messages_of_one_conversation_keep_their_order_under_concurrency() {
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(seqs, sorted, "sequence numbers are unique and in order");
-    let inbound = transcript.iter().filter(|e| e.kind == kycdesk::store::EntryKind::Inbound).count();
+    let inbound = transcript
+        .iter()
+        .filter(|e| e.kind == kycdesk::store::EntryKind::Inbound)
+        .count();
     assert_eq!(inbound, 40);
 }
 
@@ -100,27 +123,46 @@ async fn no_clear_id_or_phone_number_reaches_the_files() {
     ];
     for (i, m) in messages.iter().enumerate() {
         runtime
-            .handle(&k, Inbound::new(Content::Text((*m).into()), Lang::ZhCn).with_id(format!("p{i}")), Utc::now())
+            .handle(
+                &k,
+                Inbound::new(Content::Text((*m).into()), Lang::ZhCn).with_id(format!("p{i}")),
+                Utc::now(),
+            )
             .await
             .expect("stored");
     }
     // And an ID number typed where the bot asks for one.
     runtime
-        .handle(&k, Inbound::new(Content::Text("/menu".into()), Lang::ZhCn), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Text("/menu".into()), Lang::ZhCn),
+            Utc::now(),
+        )
         .await
         .expect("stored");
     for step in ["info", "id_number", "check"] {
         runtime
-            .handle(&k, Inbound::new(Content::Button(step.into()), Lang::ZhCn), Utc::now())
+            .handle(
+                &k,
+                Inbound::new(Content::Button(step.into()), Lang::ZhCn),
+                Utc::now(),
+            )
             .await
             .expect("stored");
     }
     let turn = runtime
-        .handle(&k, Inbound::new(Content::Text("11010519491231002X".into()), Lang::ZhCn), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Text("11010519491231002X".into()), Lang::ZhCn),
+            Utc::now(),
+        )
         .await
         .expect("stored");
     let said: String = turn.messages.iter().map(|m| m.text.as_str()).collect();
-    assert!(said.contains("1101**********002X"), "the bot shows the masked number: {said}");
+    assert!(
+        said.contains("1101**********002X"),
+        "the bot shows the masked number: {said}"
+    );
     assert!(!said.contains("11010519491231002X"));
     runtime.store().flush().await.expect("flush");
     let raw = raw_files(dir.path());
@@ -142,12 +184,19 @@ async fn no_clear_id_or_phone_number_reaches_the_files() {
     ] {
         assert!(!contains(&raw, clear), "{clear} found in the store's files");
         // Sealing is not what keeps them out: the records themselves hold masked forms only.
-        assert!(!decrypted.contains(clear), "{clear} in the transcript: {decrypted}");
+        assert!(
+            !decrypted.contains(clear),
+            "{clear} in the transcript: {decrypted}"
+        );
         assert!(!state.contains(clear), "{clear} in the conversation state");
     }
     // The masked forms are what the transcript keeps.
     let transcript = runtime.store().transcript(&k).await.expect("transcript");
-    let text: String = transcript.iter().map(|e| e.text.clone()).collect::<Vec<_>>().join("\n");
+    let text: String = transcript
+        .iter()
+        .map(|e| e.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(text.contains("1101**********002X"), "{text}");
     assert!(text.contains("138****5678"), "{text}");
 }
@@ -165,17 +214,31 @@ async fn erasure_leaves_no_trace_of_a_canary_in_the_raw_files() {
         if k == &victim {
             inbound.user_ref = Some("u_victim".into());
         }
-        runtime.handle(k, inbound, Utc::now()).await.expect("stored");
+        runtime
+            .handle(k, inbound, Utc::now())
+            .await
+            .expect("stored");
     }
     runtime.store().flush().await.expect("flush");
     // Stored values are sealed: even before erasure the canary is not in the files in clear.
     assert!(!contains(&raw_files(dir.path()), canary));
-    let report = runtime.store().erase_user("u_victim").await.expect("erased");
+    let report = runtime
+        .store()
+        .erase_user("u_victim")
+        .await
+        .expect("erased");
     assert_eq!(report.conversations, 1);
     assert_eq!(report.keys, 1);
     assert!(report.transcript_entries >= 2);
     assert!(runtime.store().load(&victim).await.expect("load").is_none());
-    assert!(runtime.store().transcript(&victim).await.expect("t").is_empty());
+    assert!(
+        runtime
+            .store()
+            .transcript(&victim)
+            .await
+            .expect("t")
+            .is_empty()
+    );
     // The other conversation is untouched.
     assert!(runtime.store().load(&other).await.expect("load").is_some());
     assert!(!contains(&raw_files(dir.path()), canary));
@@ -186,7 +249,10 @@ async fn the_canary_check_can_fail() {
     // The same scan finds a value that is written in clear: the erasure test is not vacuous.
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("plain.txt"), "CANARY-7f3a9c-unmistakable").expect("write");
-    assert!(contains(&raw_files(dir.path()), "CANARY-7f3a9c-unmistakable"));
+    assert!(contains(
+        &raw_files(dir.path()),
+        "CANARY-7f3a9c-unmistakable"
+    ));
 }
 
 #[tokio::test]
@@ -195,11 +261,19 @@ async fn retention_purges_old_transcript_entries() {
     let k = key("old");
     let long_ago = Utc::now() - chrono::Duration::days(400);
     runtime
-        .handle(&k, Inbound::new(Content::Button("sms".into()), Lang::En), long_ago)
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms".into()), Lang::En),
+            long_ago,
+        )
         .await
         .expect("stored");
     runtime
-        .handle(&k, Inbound::new(Content::Button("sms_not_received".into()), Lang::En), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms_not_received".into()), Lang::En),
+            Utc::now(),
+        )
         .await
         .expect("stored");
     let before = runtime.store().transcript(&k).await.expect("t").len();
@@ -211,7 +285,11 @@ async fn retention_purges_old_transcript_entries() {
     let after = runtime.store().transcript(&k).await.expect("t");
     assert!(removed >= 2);
     assert_eq!(after.len() as u64, before as u64 - removed);
-    assert!(after.iter().all(|e| e.at > Utc::now() - chrono::Duration::days(90)));
+    assert!(
+        after
+            .iter()
+            .all(|e| e.at > Utc::now() - chrono::Duration::days(90))
+    );
 }
 
 #[tokio::test]
@@ -235,7 +313,11 @@ async fn unreadable_data_is_named_not_ignored() {
     {
         let (runtime, _g) = common::runtime_in(dir.path());
         runtime
-            .handle(&key("lost"), Inbound::new(Content::Start, Lang::En), Utc::now())
+            .handle(
+                &key("lost"),
+                Inbound::new(Content::Start, Lang::En),
+                Utc::now(),
+            )
             .await
             .expect("stored");
         runtime.store().flush().await.expect("flush");

@@ -413,8 +413,8 @@ mod tests {
     #[test]
     fn names_the_corner_that_leaves_the_frame() {
         let cases = [
-            ((900.0, 330.0), 9.0, vec![Corner::TopRight]),
-            ((330.0, 600.0), 9.0, vec![Corner::BottomLeft]),
+            ((800.0, 250.0), -8.0, vec![Corner::TopRight]),
+            ((420.0, 660.0), -8.0, vec![Corner::BottomLeft]),
             ((1010.0, 450.0), 0.0, vec![Corner::TopRight, Corner::BottomRight]),
         ];
         for (centre, degrees, expected) in cases {

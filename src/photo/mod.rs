@@ -175,3 +175,51 @@ mod tests {
         assert_eq!(work_copy(&big, 1200).dimensions(), (1200, 900));
     }
 }
+
+#[cfg(test)]
+mod calibration {
+    use super::*;
+    use synthetic::*;
+
+    fn show(name: &str, image: &RgbImage) {
+        let report = check_photo(&jpeg(image, 90), &PhotoConfig::default()).unwrap();
+        let m = &report.measurements;
+        println!(
+            "{name:28} {:?} w={:?} share={:?} tilt={:?} luma={:?} clip={:?} glare={:?}/{:?} sharp={:?} chroma={:.3} frame={:.0}",
+            report.codes(), m.card_width_px.map(|v| v.round()), m.card_area_share, m.tilt_degrees, m.card_luma, m.clipped_share, m.glare_share, m.glare_patch, m.sharpness, m.colour_chroma, m.frame_luma
+        );
+    }
+
+    #[test]
+    #[ignore]
+    fn calibrate() {
+        let clean = clean_scene();
+        show("clean", &clean);
+        for kind in [Background::Desk, Background::Wood, Background::PaleTable] {
+            for width in [700.0, 1000.0, 1400.0] {
+                let s = scene(1600, 1200, kind, card_corners((800.0, 600.0), width, -3.0));
+                show(&format!("{kind:?} {width}"), &s);
+            }
+        }
+        for sigma in [0.8, 1.2, 1.6, 2.0, 2.5, 3.0, 4.0] {
+            show(&format!("blur {sigma}"), &imageproc::filter::gaussian_blur_f32(&clean, sigma));
+        }
+        for factor in [0.2, 0.3, 0.4, 0.5, 0.7, 1.15, 1.3] {
+            show(&format!("bright {factor}"), &scale_brightness(&clean, factor));
+        }
+        for r in [20.0, 40.0, 60.0, 100.0, 150.0] {
+            show(&format!("glare {r}"), &glare(&clean, (650.0, 520.0), r));
+        }
+        show("grey", &greyscale(&clean));
+        for deg in [8.0, 12.0, 18.0, 25.0, 40.0] {
+            show(&format!("rot {deg}"), &scene(1600, 1200, Background::Desk, card_corners((800.0, 600.0), 900.0, deg)));
+        }
+        show("noisy", &add_noise(&clean, 12.0, 5));
+        show("indoor", &indoor_look(&clean));
+        show("tiny", &scene(300, 200, Background::Desk, card_corners((150.0, 100.0), 250.0, 1.0)));
+        let big = scene(4000, 3000, Background::Wood, card_corners((2000.0, 1500.0), 2500.0, 4.0));
+        show("12MP", &big);
+        show("12MP blur4", &imageproc::filter::gaussian_blur_f32(&big, 4.0));
+        show("12MP blur8", &imageproc::filter::gaussian_blur_f32(&big, 8.0));
+    }
+}
