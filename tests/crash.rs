@@ -251,7 +251,9 @@ async fn nothing_acknowledged_is_lost_across_kills() {
 async fn the_crash_test_catches_losses_when_durability_is_off() {
     let problems = run(true).await;
     assert!(
-        problems.iter().any(|p| p.contains("found 0 times")),
+        problems.iter().any(|p| {
+            p.contains("found 0 times") || p.contains("different reply") || p.contains("twice")
+        }),
         "with acknowledgements before the flush, SIGKILL must lose acknowledged messages; problems: {problems:?}"
     );
 }
