@@ -6,6 +6,7 @@
 
 pub mod actions;
 mod locks;
+pub mod outbox;
 mod render;
 
 use std::sync::Arc;
