@@ -325,6 +325,6 @@ async fn unreadable_data_is_named_not_ignored() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     std::fs::write(dir.path().join("keys.bin"), b"").expect("truncate keys");
     let store = SledStore::open(dir.path()).expect("opens");
-    let err = store.load(&key("lost")).await.err().expect("unreadable");
+    let err = store.load(&key("lost")).await.expect_err("unreadable");
     assert!(matches!(err, StoreError::MissingKey(_)), "{err}");
 }

@@ -34,7 +34,7 @@ pub struct PhotoConfig {
     /// Smallest share of the frame the card must cover: 0.10 (about a third of the width).
     pub min_card_area_share: f32,
     /// A corner closer than this share of the frame's shorter side to the border counts as
-    /// touching it, so as cut off: 0.005.
+    /// touching it, so as cut off: 0.01 (12 px in a 1600×1200 photo).
     pub border_margin: f32,
     /// Strongest accepted tilt of the card's long side against the nearest frame axis: 15°.
     pub max_tilt_degrees: f32,
@@ -43,11 +43,14 @@ pub struct PhotoConfig {
     pub canny_low: f32,
     pub canny_high: f32,
 
-    /// Sharpness floor: standard deviation of the Laplacian on the card, rescaled to 856×540
-    /// pixels (0.1 mm per pixel) and divided by the card's contrast (98th − 2nd percentile of
-    /// luminance), × 100. Sharp photos measure 18–30, a blur a reviewer rejects under 9: 10.
+    /// Sharpness floor: standard deviation (square root of the variance) of the Laplacian on the
+    /// card, seen at 856×540 pixels (0.1 mm per pixel) and smoothed with σ = 1 px against sensor
+    /// noise, divided by the card's contrast (98th − 2nd percentile of luminance), × 100.
+    /// Sharp synthetic photos measure 3.4–4.6; a Gaussian blur of σ ≥ 1.5 px at that scale
+    /// (0.15 mm) measures under 2.4: 2.5.
     pub min_sharpness: f32,
-    /// Mean luminance (0–255) of the card below which the photo is too dark: 75.
+    /// Mean luminance (0–255) of the card below which the photo is too dark: 70 (a well-lit
+    /// light card measures 170–200).
     pub min_card_luma: f32,
     /// Mean luminance of the whole photo below which it is too dark when no card is found: 50.
     pub min_frame_luma: f32,
@@ -62,9 +65,9 @@ pub struct PhotoConfig {
     /// Largest connected glare patch, as a share of the card, from which the photo has glare:
     /// 0.008 (a spot about 6 mm across).
     pub max_glare_patch: f32,
-    /// Colour: the 99th percentile of chroma ((max − min channel) / 255) over the photo; under
-    /// 0.04 it is a black-and-white photo or copy.
-    pub min_colour_chroma: f32,
+    /// Colour: the 99th percentile of saturation ((max − min channel) / max channel, over
+    /// pixels not too dark to show colour); under 0.04 it is a black-and-white photo or copy.
+    pub min_colour_saturation: f32,
 
     /// After this many failed checks in a conversation the user may go ahead anyway, with a
     /// warning (`photo-proceed-anyway`): 2. The flow keeps the count; the check does not.
@@ -82,19 +85,19 @@ impl Default for PhotoConfig {
             aspect_tolerance: 0.2,
             min_card_width_px: 640,
             min_card_area_share: 0.10,
-            border_margin: 0.005,
+            border_margin: 0.01,
             max_tilt_degrees: 15.0,
             canny_low: 20.0,
             canny_high: 50.0,
-            min_sharpness: 10.0,
-            min_card_luma: 75.0,
+            min_sharpness: 2.5,
+            min_card_luma: 70.0,
             min_frame_luma: 50.0,
             max_clipped_share: 0.35,
             glare_luma: 240,
             glare_max_chroma: 0.10,
             max_glare_share: 0.02,
             max_glare_patch: 0.008,
-            min_colour_chroma: 0.04,
+            min_colour_saturation: 0.04,
             failures_before_proceed: 2,
         }
     }

@@ -146,6 +146,11 @@ pub(crate) fn decode(bytes: &[u8], config: &PhotoConfig) -> Result<RgbImage, Pho
         });
     }
     let format = sniff(bytes)?;
+    // The JPEG decoder fills a truncated picture with grey rather than failing; the user should
+    // hear "incomplete, send it again", not "no card found".
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(PhotoError::Corrupt);
+    }
 
     let mut limits = Limits::default();
     limits.max_alloc = Some(config.max_decode_alloc);
@@ -175,6 +180,64 @@ pub(crate) fn decode(bytes: &[u8], config: &PhotoConfig) -> Result<RgbImage, Pho
         .map_err(|e| from_image_error(&e, Some((width, height))))?;
     image.apply_orientation(orientation);
     Ok(image.into_rgb8())
+}
+
+/// Whether a JPEG's marker structure runs from SOI to an EOI: every segment's length fits, and
+/// the entropy-coded data after each SOS ends at a marker (inside it, 0xFF is always followed by
+/// 0x00 or a restart marker, so an EOI cannot be faked there). Data after the EOI (some phones
+/// append a motion clip or a vendor trailer) is allowed. An EXIF thumbnail lives inside an APP1
+/// segment and is skipped with it.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    const SOI: u8 = 0xD8;
+    const EOI: u8 = 0xD9;
+    const SOS: u8 = 0xDA;
+    const TEM: u8 = 0x01;
+    let standalone = |m: u8| m == SOI || m == TEM || (0xD0..=0xD7).contains(&m);
+    if bytes.get(..2) != Some(&[0xFF, SOI]) {
+        return false;
+    }
+    let mut i = 2;
+    loop {
+        // A marker: one or more 0xFF, then the code.
+        if bytes.get(i) != Some(&0xFF) {
+            return false;
+        }
+        while bytes.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let Some(&marker) = bytes.get(i) else {
+            return false;
+        };
+        i += 1;
+        if marker == EOI {
+            return true;
+        }
+        if standalone(marker) {
+            continue;
+        }
+        let Some(length) = bytes.get(i..i + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        else {
+            return false;
+        };
+        if length < 2 {
+            return false;
+        }
+        i += length;
+        if i > bytes.len() {
+            return false;
+        }
+        if marker == SOS {
+            // Entropy-coded data up to the next real marker.
+            loop {
+                match (bytes.get(i), bytes.get(i + 1)) {
+                    (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => i += 2,
+                    (Some(0xFF), Some(_)) => break,
+                    (Some(_), _) => i += 1,
+                    (None, _) => return false,
+                }
+            }
+        }
+    }
 }
 
 /// The header's dimensions read again without the allocation cap (headers are small and the
@@ -265,6 +328,22 @@ mod tests {
             );
             assert_eq!(error.locale_key(), format!("photo-error-{code}"));
         }
+    }
+
+    #[test]
+    fn a_jpeg_must_reach_its_end_marker() {
+        let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let whole = super::super::synthetic::jpeg(&image, 90);
+        assert!(jpeg_is_complete(&whole));
+        let mut trailer = whole.clone();
+        trailer.extend_from_slice(b"MotionPhoto_Data\0\0\0");
+        assert!(jpeg_is_complete(&trailer));
+        for keep in [whole.len() - 1, whole.len() - 2, whole.len() / 2, 20, 2, 0] {
+            assert!(!jpeg_is_complete(&whole[..keep]), "{keep}");
+        }
+        let with_exif = super::super::synthetic::jpeg_with_orientation(&image, 90, 6);
+        assert!(jpeg_is_complete(&with_exif));
+        assert!(!jpeg_is_complete(&with_exif[..with_exif.len() - 10]));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! reads it, and "normalised for size" has a concrete meaning.
 
 use image::{GrayImage, Luma, Rgb, RgbImage};
-use imageproc::filter::laplacian_filter;
+use imageproc::filter::{gaussian_blur_f32, laplacian_filter};
 use imageproc::geometric_transformations::{Interpolation, Projection, warp_into};
 use imageproc::region_labelling::{Connectivity, connected_components};
 
@@ -19,6 +19,8 @@ const CARD_WIDTH: f32 = 856.0;
 const CARD_HEIGHT: f32 = 540.0;
 /// Margin left out on each side of the canonical view.
 const MARGIN: f32 = 0.05;
+/// Gaussian smoothing before the Laplacian, in canonical pixels.
+const SMOOTHING: f32 = 1.0;
 /// Luminance from which a pixel is clipped (no detail left).
 const CLIPPED_LUMA: u8 = 250;
 
@@ -32,12 +34,18 @@ fn chroma(Rgb([r, g, b]): Rgb<u8>) -> u8 {
     r.max(g).max(b) - r.min(g).min(b)
 }
 
+/// Pixels darker than this (brightest channel) say nothing reliable about colour: noise and
+/// JPEG rounding dominate.
+const COLOUR_FLOOR: u8 = 64;
+
 /// The whole picture (work copy): mean luminance and how much colour it has.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct FrameStats {
     pub mean_luma: f32,
-    /// 99th percentile of chroma / 255.
-    pub colour_chroma: f32,
+    /// 99th percentile of saturation (chroma / brightest channel) over pixels bright enough to
+    /// show colour; `None` when too few are. Saturation, unlike chroma, does not fall with the
+    /// exposure, so a dark colour photo is not taken for a grey one.
+    pub colour: Option<f32>,
 }
 
 pub(crate) fn frame_stats(work: &RgbImage) -> FrameStats {
@@ -45,12 +53,18 @@ pub(crate) fn frame_stats(work: &RgbImage) -> FrameStats {
     let mut sum = 0u64;
     for pixel in work.pixels() {
         sum += u64::from(luma(*pixel));
-        histogram[usize::from(chroma(*pixel))] += 1;
+        let brightest = pixel.0.into_iter().max().unwrap_or(0);
+        if brightest >= COLOUR_FLOOR {
+            let saturation = u32::from(chroma(*pixel)) * 255 / u32::from(brightest);
+            histogram[saturation.min(255) as usize] += 1;
+        }
     }
     let count = u64::from(work.width()) * u64::from(work.height());
+    let coloured: u64 = histogram.iter().sum();
     FrameStats {
         mean_luma: sum as f32 / count.max(1) as f32,
-        colour_chroma: f32::from(percentile(&histogram, 0.99)) / 255.0,
+        colour: (coloured * 100 >= count)
+            .then(|| f32::from(percentile(&histogram, 0.99)) / 255.0),
     }
 }
 
@@ -64,7 +78,8 @@ pub(crate) struct CardStats {
     pub glare_share: f32,
     /// Largest connected patch of those, as a share of the card.
     pub glare_patch: f32,
-    /// Standard deviation of the Laplacian over contrast (98th − 2nd percentile), × 100.
+    /// Standard deviation of the Laplacian of Gaussian over contrast (98th − 2nd percentile),
+    /// × 100.
     pub sharpness: f32,
 }
 
@@ -123,8 +138,11 @@ fn canonical_view(full: &RgbImage, corners: [Pt; 4]) -> Option<RgbImage> {
     Some(view)
 }
 
+/// Laplacian of the view smoothed with σ = 1 px (0.1 mm): the smoothing removes sensor noise,
+/// which a bare Laplacian takes for detail, and keeps the print's edges.
 fn laplacian_std(grey: &GrayImage) -> f32 {
-    let laplacian = laplacian_filter(grey);
+    let smoothed = gaussian_blur_f32(grey, SMOOTHING);
+    let laplacian = laplacian_filter(&smoothed);
     let (w, h) = laplacian.dimensions();
     if w < 3 || h < 3 {
         return 0.0;
@@ -221,7 +239,9 @@ mod tests {
     #[test]
     fn grey_pictures_have_no_chroma() {
         let clean = synthetic::clean_scene();
-        assert!(frame_stats(&clean).colour_chroma > 0.05);
-        assert_eq!(frame_stats(&synthetic::greyscale(&clean)).colour_chroma, 0.0);
+        assert!(frame_stats(&clean).colour > Some(0.1));
+        assert_eq!(frame_stats(&synthetic::greyscale(&clean)).colour, Some(0.0));
+        let dark = synthetic::scale_brightness(&clean, 0.3);
+        assert!(frame_stats(&dark).colour > Some(0.1));
     }
 }

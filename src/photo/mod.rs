@@ -47,11 +47,11 @@ pub fn check_photo(bytes: &[u8], config: &PhotoConfig) -> Result<PhotoReport, Ph
         width: full.width(),
         height: full.height(),
         frame_luma: frame.mean_luma,
-        colour_chroma: frame.colour_chroma,
+        colour_saturation: frame.colour,
         ..Measurements::default()
     };
     let mut findings = Vec::new();
-    if frame.colour_chroma < config.min_colour_chroma {
+    if frame.colour.is_some_and(|c| c < config.min_colour_saturation) {
         findings.push(Finding::new(BLACK_AND_WHITE));
     }
 
@@ -93,6 +93,7 @@ fn check_card(
 ) {
     let whole = card.cut.is_empty();
     let width_px = card.long_side() * scale;
+    let low_resolution = width_px < config.min_card_width_px as f32;
     let tilt = card.tilt_degrees();
     measurements.card_found = true;
     measurements.card_cut_off = !whole;
@@ -102,7 +103,7 @@ fn check_card(
 
     if whole {
         // Only a whole card's size is known; a cut-off one is first moved into the frame.
-        if width_px < config.min_card_width_px as f32 {
+        if low_resolution {
             findings.push(Finding::new(LOW_RESOLUTION).with("width", width_px.round()));
         } else if card.area_share < config.min_card_area_share {
             findings.push(Finding::new(CARD_TOO_SMALL));
@@ -133,8 +134,9 @@ fn check_card(
     {
         findings.push(Finding::new(PHOTO_GLARE));
     }
-    // Blur is judged on a whole card only: a cut-off card's canonical view is distorted.
-    if whole && stats.sharpness < config.min_sharpness {
+    // Blur is judged on a whole card only (a cut-off card's view is distorted), and not when
+    // the resolution is too low: the enlarged view is soft anyway, and more pixels is the fix.
+    if whole && !low_resolution && stats.sharpness < config.min_sharpness {
         findings.push(Finding::new(PHOTO_BLURRY));
     }
 }
@@ -185,8 +187,8 @@ mod calibration {
         let report = check_photo(&jpeg(image, 90), &PhotoConfig::default()).unwrap();
         let m = &report.measurements;
         println!(
-            "{name:28} {:?} w={:?} share={:?} tilt={:?} luma={:?} clip={:?} glare={:?}/{:?} sharp={:?} chroma={:.3} frame={:.0}",
-            report.codes(), m.card_width_px.map(|v| v.round()), m.card_area_share, m.tilt_degrees, m.card_luma, m.clipped_share, m.glare_share, m.glare_patch, m.sharpness, m.colour_chroma, m.frame_luma
+            "{name:28} {:?} w={:?} share={:?} tilt={:?} luma={:?} clip={:?} glare={:?}/{:?} sharp={:?} sat={:?} frame={:.0}",
+            report.codes(), m.card_width_px.map(|v| v.round()), m.card_area_share, m.tilt_degrees, m.card_luma, m.clipped_share, m.glare_share, m.glare_patch, m.sharpness, m.colour_saturation, m.frame_luma
         );
     }
 
@@ -215,6 +217,11 @@ mod calibration {
             show(&format!("rot {deg}"), &scene(1600, 1200, Background::Desk, card_corners((800.0, 600.0), 900.0, deg)));
         }
         show("noisy", &add_noise(&clean, 12.0, 5));
+        let blurred = imageproc::filter::gaussian_blur_f32(&clean, 3.0);
+        show("blur3 noisy6", &add_noise(&blurred, 6.0, 5));
+        show("blur3 noisy12", &add_noise(&blurred, 12.0, 5));
+        show("blur2 noisy6", &add_noise(&imageproc::filter::gaussian_blur_f32(&clean, 2.0), 6.0, 5));
+        show("grey dark", &scale_brightness(&greyscale(&clean), 0.3));
         show("indoor", &indoor_look(&clean));
         show("tiny", &scene(300, 200, Background::Desk, card_corners((150.0, 100.0), 250.0, 1.0)));
         let big = scene(4000, 3000, Background::Wood, card_corners((2000.0, 1500.0), 2500.0, 4.0));

@@ -87,7 +87,8 @@ pub struct Measurements {
     pub width: u32,
     pub height: u32,
     pub frame_luma: f32,
-    pub colour_chroma: f32,
+    /// 99th percentile of colour saturation; `None` when too dark to tell.
+    pub colour_saturation: Option<f32>,
     pub card_found: bool,
     pub card_cut_off: bool,
     pub card_width_px: Option<f32>,

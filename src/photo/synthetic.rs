@@ -383,6 +383,19 @@ pub fn png(image: &RgbImage) -> Vec<u8> {
     bytes
 }
 
+pub fn webp(image: &RgbImage) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut bytes)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            ExtendedColorType::Rgb8,
+        )
+        .expect("encoding to memory cannot fail");
+    bytes
+}
+
 /// A tiny PNG whose header declares `width`×`height` pixels: a decompression bomb if anyone
 /// allocated for it. The data is a few zero bytes, never enough for the declared size.
 pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
@@ -400,7 +413,7 @@ pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
-    // zlib stream of 1 KiB of zeros (stored as a fixed-Huffman run).
+    // A few bytes standing for the compressed data: the header alone must be enough to refuse.
     chunk(
         &mut out,
         b"IDAT",
