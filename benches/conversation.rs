@@ -67,14 +67,15 @@ fn benches(c: &mut Criterion) {
         store,
     );
     let mut session = runtime.new_session(Lang::ZhCn);
-    rt.block_on(runtime.turn(&mut session, Content::Start, today));
+    rt.block_on(runtime.turn(&mut session, Content::Start, None, chrono::Utc::now()));
     c.bench_function("runtime/turn (free text, rendered, not stored)", |b| {
         b.iter(|| {
             let mut s = session.clone();
             black_box(rt.block_on(runtime.turn(
                 &mut s,
                 Content::Text("照片反光怎么办".into()),
-                today,
+                None,
+                chrono::Utc::now(),
             )))
         })
     });

@@ -138,10 +138,14 @@ async fn every_script_passes_and_every_flow_is_played_in_both_languages() {
                 continue;
             };
             langs.insert(lang);
-            let _ = &conv.user_ref; // linked users arrive with the case lookup
             let mut session = runtime.new_session(lang);
             let greeting = runtime
-                .turn(&mut session, Content::Start, common::today())
+                .turn(
+                    &mut session,
+                    Content::Start,
+                    conv.user_ref.as_deref(),
+                    common::now(),
+                )
                 .await;
             visited
                 .entry(lang)
@@ -160,7 +164,14 @@ async fn every_script_passes_and_every_flow_is_played_in_both_languages() {
                         break;
                     }
                 };
-                let turn = runtime.turn(&mut session, inbound, common::today()).await;
+                let turn = runtime
+                    .turn(
+                        &mut session,
+                        inbound,
+                        conv.user_ref.as_deref(),
+                        common::now(),
+                    )
+                    .await;
                 let entry = visited.entry(session.state.lang).or_default();
                 entry.insert(turn.node.clone());
                 let step_failures = check_step(step, &turn);

@@ -20,6 +20,9 @@ use crate::nlu::{Nlu, Understanding, intents, normalize};
 /// flows loop and returns the user to safety.
 const MAX_HOPS: usize = 64;
 
+/// The slot of an action result that names the node an `@entry` outcome goes to (`flow.node`).
+pub const ENTRY_SLOT: &str = "entry";
+
 /// Intents with a clarifying button of their own.
 const CLARIFY_LIMIT: usize = 3;
 
@@ -478,10 +481,21 @@ impl Engine {
             tracing::debug!(outcome, "action result with no action pending: ignored");
             return;
         }
-        state.slots.extend(slots);
+        let entry = slots.get(ENTRY_SLOT).and_then(|e| {
+            let (flow, node) = e.split_once('.')?;
+            let target = NodeRef::new(flow, node);
+            self.flows.node(&target).is_some().then_some(target)
+        });
+        state
+            .slots
+            .extend(slots.into_iter().filter(|(k, _)| k != ENTRY_SLOT));
         let target = match self.flows.node(&at).map(|n| &n.kind) {
             Some(NodeKind::Action { on, .. }) => {
-                on.get(outcome).or_else(|| on.get("default")).cloned()
+                match (on.get(outcome).or_else(|| on.get("default")), entry) {
+                    (Some(t), Some(entry)) if t.is_case_entry() => Some(entry),
+                    (Some(t), None) if t.is_case_entry() => on.get("default").cloned(),
+                    (t, _) => t.cloned(),
+                }
             }
             _ => None,
         };

@@ -65,7 +65,7 @@ fn check_targets(set: &FlowSet, problems: &mut Vec<Problem>) {
     for flow in set.flows.values() {
         for node in flow.nodes.values() {
             for (_, target) in node.exits() {
-                if !exists(set, target) {
+                if !target.is_case_entry() && !exists(set, target) {
                     problems.push(Problem::node(
                         &flow.source,
                         &node.id,

@@ -363,7 +363,9 @@ fn action_node(
                 ),
             ));
         }
-        if let Some(t) = target(t, id, problems) {
+        if t == "@entry" {
+            on.insert(outcome.clone(), NodeRef::case_entry());
+        } else if let Some(t) = target(t, id, problems) {
             on.insert(outcome.clone(), t);
         }
     }
@@ -384,6 +386,13 @@ fn action_node(
                 ),
             ));
         }
+    }
+    if on.values().any(NodeRef::is_case_entry) && !on.contains_key("default") {
+        problems.push(Problem::node(
+            file,
+            id,
+            "an outcome going to `@entry` needs a `default` for when the result names no entry",
+        ));
     }
     Some(NodeKind::Action {
         action: name,

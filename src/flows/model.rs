@@ -21,6 +21,16 @@ impl NodeRef {
         }
     }
 
+    /// The pseudo-target `@entry` of an action outcome: "go where the action's result says"
+    /// (a case lookup names the entry node of the rejection's reason code).
+    pub fn case_entry() -> Self {
+        Self::new("@", "entry")
+    }
+
+    pub fn is_case_entry(&self) -> bool {
+        self.flow == "@"
+    }
+
     /// Reads `node` (a node of `current_flow`) or `flow.node`.
     pub fn parse(target: &str, current_flow: &str) -> Option<Self> {
         let valid = |s: &str| {

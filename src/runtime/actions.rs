@@ -15,10 +15,14 @@ pub struct ActionResult {
     pub notes: Vec<String>,
 }
 
-/// A photo the user sent, held in memory only for this turn.
+/// What an action may know besides the conversation state.
 #[derive(Debug, Clone, Copy)]
-pub struct PhotoRef<'a> {
-    pub bytes: &'a [u8],
+pub struct ActionContext<'a> {
+    /// A photo the user sent, held in memory only for this turn.
+    pub photo: Option<&'a [u8]>,
+    /// The wallet user the conversation is linked to.
+    pub user_ref: Option<&'a str>,
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 #[async_trait::async_trait]
@@ -28,7 +32,7 @@ pub trait Actions: Send + Sync {
         action: &str,
         params: &BTreeMap<String, String>,
         state: &ConversationState,
-        photo: Option<PhotoRef<'_>>,
+        ctx: &ActionContext<'_>,
     ) -> ActionResult;
 }
 
@@ -44,7 +48,7 @@ impl Actions for StandIns {
         action: &str,
         _params: &BTreeMap<String, String>,
         _state: &ConversationState,
-        _photo: Option<PhotoRef<'_>>,
+        _ctx: &ActionContext<'_>,
     ) -> ActionResult {
         ActionResult {
             outcome: UNAVAILABLE.to_string(),

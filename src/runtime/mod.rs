@@ -21,7 +21,7 @@ use crate::nlu::normalize::{MAX_CHARS, normalize, truncate_chars};
 use crate::store::{
     ConversationKey, EntryKind, Store, StoreError, StoredConversation, TranscriptEntry, TurnCommit,
 };
-pub use actions::{ActionResult, Actions, PhotoRef, StandIns};
+pub use actions::{ActionContext, ActionResult, Actions, StandIns};
 use locks::ConversationLocks;
 pub use render::{RenderedButton, RenderedMessage, Turn};
 
@@ -178,7 +178,12 @@ impl Runtime {
         let node_before = conversation.session.state.at.clone();
         let inbound_entry = inbound_text(&inbound.content, today);
         let turn = self
-            .turn(&mut conversation.session, inbound.content, today)
+            .turn(
+                &mut conversation.session,
+                inbound.content,
+                conversation.user_ref.as_deref(),
+                now,
+            )
             .await;
 
         let entry = |kind: EntryKind, text: String, buttons: Vec<String>| TranscriptEntry {
@@ -230,9 +235,12 @@ impl Runtime {
         &self,
         session: &mut Session,
         content: Content,
-        today: chrono::NaiveDate,
+        user_ref: Option<&str>,
+        now: DateTime<Utc>,
     ) -> Turn {
-        let ctx = StepContext { today };
+        let ctx = StepContext {
+            today: now.date_naive(),
+        };
         let mut photo: Option<Vec<u8>> = None;
         let event = match content {
             Content::Start => Event::Start,
@@ -257,14 +265,14 @@ impl Runtime {
                 match effect {
                     Effect::Perform { action, params } => {
                         handoff |= action == "escalate";
+                        let action_ctx = ActionContext {
+                            photo: photo.as_deref(),
+                            user_ref,
+                            now,
+                        };
                         let result = self
                             .actions
-                            .perform(
-                                &action,
-                                &params,
-                                &session.state,
-                                photo.as_deref().map(|bytes| PhotoRef { bytes }),
-                            )
+                            .perform(&action, &params, &session.state, &action_ctx)
                             .await;
                         for note in &result.notes {
                             effects.push(Effect::Say {

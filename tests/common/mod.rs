@@ -54,6 +54,11 @@ pub fn runtime_in(dir: &std::path::Path) -> (Runtime, ()) {
     (runtime, ())
 }
 
+/// A fixed moment (10:00 UTC on `today()`), so that tests do not depend on the clock.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    today().and_hms_opt(10, 0, 0).expect("valid time").and_utc()
+}
+
 /// A fixed day, so that tests do not depend on the calendar.
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 1).expect("valid date")
