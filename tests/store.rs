@@ -328,3 +328,85 @@ async fn unreadable_data_is_named_not_ignored() {
     let err = store.load(&key("lost")).await.expect_err("unreadable");
     assert!(matches!(err, StoreError::MissingKey(_)), "{err}");
 }
+
+#[tokio::test]
+async fn follow_ups_tickets_and_agents_are_kept_and_erased_with_the_person() {
+    use kycdesk::store::{Agent, FollowTopic, Subscription, Ticket, TicketStatus};
+    let (runtime, _dir) = common::runtime();
+    let store = runtime.store();
+    let k = key("followed");
+    let mut inbound = Inbound::new(Content::Start, Lang::ZhCn);
+    inbound.user_ref = Some("u_follow".into());
+    runtime
+        .handle(&k, inbound, Utc::now())
+        .await
+        .expect("stored");
+    let topic = FollowTopic::Case("KYC-DEMO-PENDING".into());
+    store
+        .subscribe(Subscription {
+            key: k.clone(),
+            topic: topic.clone(),
+            created_at: Utc::now(),
+            last_seen: Some("pending_review".into()),
+            diagnosed_cause: None,
+        })
+        .await
+        .expect("subscribed");
+    store
+        .save_ticket(Ticket {
+            id: "t-1".into(),
+            key: k.clone(),
+            status: TicketStatus::Queued,
+            opened_at: Utc::now(),
+            agent: None,
+            causes: vec!["photo_quality".into()],
+            remedies_tried: vec!["photo_daylight".into()],
+            case_id: Some("KYC-DEMO-PHOTO".into()),
+            lang: "zh-CN".into(),
+        })
+        .await
+        .expect("ticket");
+    store
+        .save_agent(Agent {
+            login: "li.na".into(),
+            display_name: "李娜".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            created_at: Utc::now(),
+        })
+        .await
+        .expect("agent");
+    let subs = store.subscriptions().await.expect("subs");
+    assert_eq!(subs.len(), 1);
+    assert_eq!(subs[0].topic, topic);
+    assert_eq!(store.tickets(true).await.expect("tickets").len(), 1);
+    assert_eq!(
+        store
+            .agent("li.na")
+            .await
+            .expect("agent")
+            .map(|a| a.display_name),
+        Some("李娜".to_string())
+    );
+    // The subscriber was told: record it; then the subscription ends.
+    let mut told = subs[0].clone();
+    told.last_seen = Some("approved".into());
+    store
+        .update_subscription(&k, &topic, Some(told))
+        .await
+        .expect("updated");
+    assert_eq!(
+        store.subscriptions().await.expect("subs")[0]
+            .last_seen
+            .as_deref(),
+        Some("approved")
+    );
+    let report = store.erase_user("u_follow").await.expect("erased");
+    assert_eq!(report.subscriptions, 1);
+    assert_eq!(report.tickets, 1);
+    assert!(store.subscriptions().await.expect("subs").is_empty());
+    assert!(store.tickets(false).await.expect("tickets").is_empty());
+    assert!(
+        store.agent("li.na").await.expect("agent").is_some(),
+        "agents are not the user's data"
+    );
+}

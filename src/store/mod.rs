@@ -11,8 +11,8 @@ mod types;
 
 pub use sled_store::SledStore;
 pub use types::{
-    ConversationKey, EntryKind, ErasureReport, Export, KeyError, OutboxItem, StoredConversation,
-    TranscriptEntry, TurnCommit,
+    Agent, ConversationKey, EntryKind, ErasureReport, Export, FollowTopic, KeyError, OutboxItem,
+    StoredConversation, Subscription, Ticket, TicketStatus, TranscriptEntry, TurnCommit,
 };
 
 use async_trait::async_trait;
@@ -84,4 +84,30 @@ pub trait Store: Send + Sync {
 
     /// Makes everything committed so far durable (shutdown).
     async fn flush(&self) -> Result<(), StoreError>;
+
+    /// Asks to tell a conversation when a case or the maintenance changes (durable on return).
+    async fn subscribe(&self, subscription: Subscription) -> Result<(), StoreError>;
+
+    /// Every follow-up subscription (for the poller and the webhook).
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
+
+    /// Records what a subscriber was last told, or removes the subscription (`None`).
+    async fn update_subscription(
+        &self,
+        key: &ConversationKey,
+        topic: &FollowTopic,
+        update: Option<Subscription>,
+    ) -> Result<(), StoreError>;
+
+    /// Opens or updates a handoff ticket (durable on return).
+    async fn save_ticket(&self, ticket: Ticket) -> Result<(), StoreError>;
+
+    /// Tickets, oldest first; only the open ones when `open_only`.
+    async fn tickets(&self, open_only: bool) -> Result<Vec<Ticket>, StoreError>;
+
+    /// Creates or replaces an agent account.
+    async fn save_agent(&self, agent: Agent) -> Result<(), StoreError>;
+
+    /// An agent account by login name.
+    async fn agent(&self, login: &str) -> Result<Option<Agent>, StoreError>;
 }

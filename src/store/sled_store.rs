@@ -31,6 +31,12 @@ pub struct SledStore {
     replies: sled::Tree,
     outbox: sled::Tree,
     users: sled::Tree,
+    /// topic index ∥ 0 ∥ conversation key → [u16 len ∥ key ∥ sealed subscription]
+    follow_ups: sled::Tree,
+    /// ticket id → [u16 len ∥ key ∥ sealed ticket]
+    tickets: sled::Tree,
+    /// login → agent (no conversation data: not sealed)
+    agents: sled::Tree,
     keyring: Arc<Keyring>,
     commits: GroupCommit,
     /// Test-only switch (`KYCDESK_UNSAFE_SKIP_FLUSH=1`): acknowledge before the flush. It exists
@@ -126,6 +132,9 @@ impl SledStore {
             replies: tree("replies")?,
             outbox: tree("outbox")?,
             users: tree("users")?,
+            follow_ups: tree("follow_ups")?,
+            tickets: tree("tickets")?,
+            agents: tree("agents")?,
             db,
             keyring,
             commits,
@@ -173,6 +182,19 @@ impl SledStore {
             if outbox_owner(&value).is_some_and(|(owner, _)| owner == key.as_str()) {
                 self.outbox.remove(id).map_err(io)?;
                 report.outbox_items += 1;
+            }
+        }
+        for tree in [&self.follow_ups, &self.tickets] {
+            for item in tree.iter() {
+                let (id, value) = item.map_err(io)?;
+                if outbox_owner(&value).is_some_and(|(owner, _)| owner == key.as_str()) {
+                    tree.remove(id).map_err(io)?;
+                    if std::ptr::eq(tree, &self.tickets) {
+                        report.tickets += 1;
+                    } else {
+                        report.subscriptions += 1;
+                    }
+                }
             }
         }
         // Any user link left (e.g. the record was unreadable) is found by scanning.
@@ -308,10 +330,7 @@ impl Store for SledStore {
                 },
             );
         result.map_err(|e| StoreError::Io(format!("{e:?}")))?;
-        if self.skip_flush {
-            return Ok(());
-        }
-        self.commits.durable().await
+        self.durable().await
     }
 
     async fn transcript(&self, key: &ConversationKey) -> Result<Vec<TranscriptEntry>, StoreError> {
@@ -348,10 +367,7 @@ impl Store for SledStore {
 
     async fn ack_outbox(&self, id: u64) -> Result<(), StoreError> {
         self.outbox.remove(id.to_be_bytes()).map_err(io)?;
-        if self.skip_flush {
-            return Ok(());
-        }
-        self.commits.durable().await
+        self.durable().await
     }
 
     async fn export(&self, key: &ConversationKey) -> Result<Option<Export>, StoreError> {
@@ -426,5 +442,111 @@ impl Store for SledStore {
     async fn flush(&self) -> Result<(), StoreError> {
         self.keyring.sync()?;
         self.db.flush_async().await.map(|_| ()).map_err(io)
+    }
+
+    async fn subscribe(&self, subscription: Subscription) -> Result<(), StoreError> {
+        let key = subscription.key.clone();
+        let topic = subscription.topic.clone();
+        self.update_subscription(&key, &topic, Some(subscription))
+            .await
+    }
+
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        self.read_owned(&self.follow_ups, "subscription")
+    }
+
+    async fn update_subscription(
+        &self,
+        key: &ConversationKey,
+        topic: &FollowTopic,
+        update: Option<Subscription>,
+    ) -> Result<(), StoreError> {
+        let mut id = topic.index().into_bytes();
+        id.push(0);
+        id.extend_from_slice(key.as_str().as_bytes());
+        match update {
+            Some(sub) => {
+                let k = self.keyring.get_or_create(key.as_str())?;
+                self.follow_ups
+                    .insert(id, outbox_value(key, &seal(&k, &sub)?))
+                    .map_err(io)?;
+            }
+            None => {
+                self.follow_ups.remove(id).map_err(io)?;
+            }
+        }
+        self.durable().await
+    }
+
+    async fn save_ticket(&self, ticket: Ticket) -> Result<(), StoreError> {
+        let k = self.keyring.get_or_create(ticket.key.as_str())?;
+        self.tickets
+            .insert(
+                ticket.id.as_bytes(),
+                outbox_value(&ticket.key, &seal(&k, &ticket)?),
+            )
+            .map_err(io)?;
+        self.durable().await
+    }
+
+    async fn tickets(&self, open_only: bool) -> Result<Vec<Ticket>, StoreError> {
+        let mut all: Vec<Ticket> = self.read_owned(&self.tickets, "ticket")?;
+        if open_only {
+            all.retain(|t| t.status != TicketStatus::Closed);
+        }
+        all.sort_by_key(|t| t.opened_at);
+        Ok(all)
+    }
+
+    async fn save_agent(&self, agent: Agent) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(&agent).map_err(|e| StoreError::Corrupt {
+            what: "agent",
+            reason: e.to_string(),
+        })?;
+        self.agents
+            .insert(agent.login.as_bytes(), value)
+            .map_err(io)?;
+        self.durable().await
+    }
+
+    async fn agent(&self, login: &str) -> Result<Option<Agent>, StoreError> {
+        let Some(raw) = self.agents.get(login.as_bytes()).map_err(io)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                what: "agent",
+                reason: e.to_string(),
+            })
+    }
+}
+
+impl SledStore {
+    async fn durable(&self) -> Result<(), StoreError> {
+        if self.skip_flush {
+            return Ok(());
+        }
+        self.commits.durable().await
+    }
+
+    /// Reads every `[owner ∥ sealed]` value of a tree, skipping records whose key was erased.
+    fn read_owned<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        what: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for item in tree.iter() {
+            let (_, value) = item.map_err(io)?;
+            let Some((owner, sealed)) = outbox_owner(&value) else {
+                continue;
+            };
+            let Some(k) = self.keyring.get(owner) else {
+                continue;
+            };
+            out.push(open(&k, sealed, what)?);
+        }
+        Ok(out)
     }
 }

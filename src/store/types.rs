@@ -139,6 +139,8 @@ pub struct TurnCommit {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ErasureReport {
     pub conversations: u64,
+    pub subscriptions: u64,
+    pub tickets: u64,
     pub transcript_entries: u64,
     pub replies: u64,
     pub outbox_items: u64,
@@ -149,6 +151,8 @@ pub struct ErasureReport {
 impl ErasureReport {
     pub fn add(&mut self, other: &ErasureReport) {
         self.conversations += other.conversations;
+        self.subscriptions += other.subscriptions;
+        self.tickets += other.tickets;
         self.transcript_entries += other.transcript_entries;
         self.replies += other.replies;
         self.outbox_items += other.outbox_items;
@@ -168,4 +172,67 @@ pub struct Export {
     pub transcript: Vec<TranscriptEntry>,
     pub pending_outbox: Vec<OutboxItem>,
     pub replies: Vec<(String, Turn)>,
+}
+
+/// What a follow-up waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum FollowTopic {
+    /// A case's status changes.
+    Case(String),
+    /// The verification service's maintenance ends.
+    Maintenance,
+}
+
+impl FollowTopic {
+    /// The topic as stored in index keys (`case:<id>` or `maintenance`).
+    pub fn index(&self) -> String {
+        match self {
+            Self::Case(id) => format!("case:{id}"),
+            Self::Maintenance => "maintenance".into(),
+        }
+    }
+}
+
+/// A conversation waiting to be told about a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub key: ConversationKey,
+    pub topic: FollowTopic,
+    pub created_at: DateTime<Utc>,
+    /// What the subscriber was last told (a case status, `active`), so a change is told once.
+    pub last_seen: Option<String>,
+    /// The cause the bot had diagnosed when the user subscribed (for "verified resolution").
+    pub diagnosed_cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Queued,
+    Assigned,
+    Closed,
+}
+
+/// A conversation handed to a human, with what the agent needs at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: String,
+    pub key: ConversationKey,
+    pub status: TicketStatus,
+    pub opened_at: DateTime<Utc>,
+    pub agent: Option<String>,
+    pub causes: Vec<String>,
+    pub remedies_tried: Vec<String>,
+    pub case_id: Option<String>,
+    pub lang: String,
+}
+
+/// An agent account of the console. The password is kept only as an Argon2 hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub login: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
 }
