@@ -15,9 +15,13 @@ pub enum ConfigError {
     HalfContent(&'static str, &'static str),
     #[error("KYCDESK_RETENTION_DAYS must be a whole number of days (1 or more), not `{0}`")]
     RetentionDays(String),
+    #[error("cannot read KYCDESK_WIDGET_SECRET_FILE: {0}")]
+    SecretFile(String),
+    #[error("{0} is `<per second>/<burst>`, e.g. `1/10`, not `{1}`")]
+    Rate(&'static str, String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub content: ContentSource,
     pub case_id_pattern: Regex,
@@ -27,7 +31,41 @@ pub struct Config {
     pub listen: String,
     /// Transcript entries older than this many days are purged (`KYCDESK_RETENTION_DAYS`, 90).
     pub retention_days: u32,
+    /// The key of the widget's identity tokens (`KYCDESK_WIDGET_SECRET`, or a file named by
+    /// `KYCDESK_WIDGET_SECRET_FILE`). Never logged.
+    pub widget_secret: Option<Vec<u8>>,
+    /// Refuse widget requests without a valid identity token (`KYCDESK_ENFORCE_IDENTITY=1`).
+    pub enforce_identity: bool,
+    /// Sites allowed to embed the widget (`KYCDESK_ALLOWED_ORIGINS`, comma-separated).
+    pub allowed_origins: String,
+    /// Messages per second and burst, per visitor (`KYCDESK_RATE_VISITOR`, default `1/10`).
+    pub rate_visitor: (f64, u32),
+    /// Requests per second and burst, per IP address (`KYCDESK_RATE_IP`, default `20/100`).
+    pub rate_ip: (f64, u32),
 }
+
+fn rate(
+    name: &'static str,
+    value: Option<String>,
+    default: (f64, u32),
+) -> Result<(f64, u32), ConfigError> {
+    let Some(v) = value else { return Ok(default) };
+    let parsed = v.split_once('/').and_then(|(r, b)| {
+        let r: f64 = r.trim().parse().ok()?;
+        let b: u32 = b.trim().parse().ok()?;
+        (r > 0.0 && b >= 1).then_some((r, b))
+    });
+    parsed.ok_or(ConfigError::Rate(name, v))
+}
+
+impl std::fmt::Debug for Secret<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "***" } else { "none" })
+    }
+}
+
+/// Prints a secret as `***`.
+struct Secret<'a>(&'a Option<Vec<u8>>);
 
 impl Config {
     /// Reads the environment. Flows and texts come from `KYCDESK_FLOWS_DIR` and
@@ -70,12 +108,52 @@ impl Config {
                 _ => return Err(ConfigError::RetentionDays(v)),
             },
         };
+        let widget_secret = match (
+            var("KYCDESK_WIDGET_SECRET"),
+            var("KYCDESK_WIDGET_SECRET_FILE"),
+        ) {
+            (Some(s), _) => Some(s.into_bytes()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::SecretFile(format!("{path}: {e}")))?
+                    .trim()
+                    .as_bytes()
+                    .to_vec(),
+            ),
+            (None, None) => None,
+        };
         Ok(Self {
+            rate_visitor: rate(
+                "KYCDESK_RATE_VISITOR",
+                var("KYCDESK_RATE_VISITOR"),
+                (1.0, 10),
+            )?,
+            rate_ip: rate("KYCDESK_RATE_IP", var("KYCDESK_RATE_IP"), (20.0, 100))?,
+            widget_secret,
+            enforce_identity: var("KYCDESK_ENFORCE_IDENTITY")
+                .is_some_and(|v| v == "1" || v == "true"),
+            allowed_origins: var("KYCDESK_ALLOWED_ORIGINS").unwrap_or_default(),
             content,
             case_id_pattern: Regex::new(&pattern)?,
             data_dir: var("KYCDESK_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
             listen: var("KYCDESK_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             retention_days,
         })
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("content", &self.content)
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("retention_days", &self.retention_days)
+            .field("widget_secret", &Secret(&self.widget_secret))
+            .field("enforce_identity", &self.enforce_identity)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("rate_visitor", &self.rate_visitor)
+            .field("rate_ip", &self.rate_ip)
+            .finish()
     }
 }

@@ -211,7 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let address = listener.local_addr()?;
             eprintln!("kycdesk serving on http://{address}");
-            kycdesk::serve::serve(runtime, listener, config.retention_days).await?;
+            kycdesk::serve::serve(runtime, listener, &config).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Erase { user, conversation } => {

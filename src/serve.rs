@@ -8,25 +8,66 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Utc;
 
+use rand::RngCore;
+
+use crate::channel::widget::guard::{AllowedOrigins, RateLimiter};
+use crate::channel::widget::identity::IdentityVerifier;
+use crate::channel::widget::{self, WidgetState};
+use crate::config::Config;
 use crate::runtime::Runtime;
+use crate::runtime::outbox::Deliverer;
 use crate::store::Store;
+
+/// How often the outbox is checked for turns to push.
+const DELIVER_EVERY: Duration = Duration::from_millis(250);
 
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
+/// The widget's state from the configuration. Without a configured secret the demo still works:
+/// a random secret for this run signs the demo user's token.
+pub fn widget_state(runtime: Runtime, config: &Config) -> WidgetState {
+    let secret = config.widget_secret.clone().unwrap_or_else(|| {
+        tracing::warn!(
+            "KYCDESK_WIDGET_SECRET is not set: identity tokens are signed with a random key for this run only"
+        );
+        let mut key = vec![0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        key
+    });
+    let mut state = WidgetState::new(
+        runtime,
+        IdentityVerifier::new(Some(secret), config.enforce_identity),
+        AllowedOrigins::parse(&config.allowed_origins),
+    );
+    state.per_visitor = std::sync::Arc::new(RateLimiter::new(
+        config.rate_visitor.0,
+        config.rate_visitor.1,
+    ));
+    state.per_ip = std::sync::Arc::new(RateLimiter::new(config.rate_ip.0, config.rate_ip.1));
+    state
+}
+
 pub async fn serve(
     runtime: Runtime,
     listener: tokio::net::TcpListener,
-    retention_days: u32,
+    config: &Config,
 ) -> anyhow::Result<()> {
     let store = runtime.store().clone();
-    let purge = tokio::spawn(purge_loop(store.clone(), retention_days));
-    let app = crate::channel::http::router(runtime);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the HTTP server stopped")?;
+    let purge = tokio::spawn(purge_loop(store.clone(), config.retention_days));
+    let state = widget_state(runtime, config);
+    let deliverer = Deliverer::new(store.clone()).with_outlet("widget", state.hub.clone());
+    let delivery = tokio::spawn(deliverer.run(DELIVER_EVERY));
+    let app = widget::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the HTTP server stopped")?;
     purge.abort();
+    delivery.abort();
     store
         .flush()
         .await

@@ -31,6 +31,8 @@ fn start(data: &Path, unsafe_skip_flush: bool) -> Server {
         .arg("serve")
         .env("KYCDESK_LISTEN", "127.0.0.1:0")
         .env("KYCDESK_DATA_DIR", data)
+        .env("KYCDESK_RATE_VISITOR", "10000/10000")
+        .env("KYCDESK_RATE_IP", "100000/100000")
         .env("KYCDESK_FLOWS_DIR", common::repo_path("flows"))
         .env("KYCDESK_LOCALES_DIR", common::repo_path("locales"))
         .stdout(Stdio::null())

@@ -1,5 +1,5 @@
 //! Channel adapters: each turns a platform's events into `runtime::Inbound` and shows the
-//! rendered turns. Only the terminal exists so far; the widget and Telegram follow.
+//! rendered turns. The terminal and the web widget exist; Telegram follows.
 
-pub mod http;
 pub mod terminal;
+pub mod widget;

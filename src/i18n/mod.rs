@@ -29,6 +29,8 @@ impl std::fmt::Display for LocaleProblem {
 /// The loaded texts of every language.
 pub struct Locales {
     bundles: HashMap<Lang, FluentBundle<FluentResource>>,
+    /// Every message id per language, for callers that render a whole group (`widget-*`).
+    ids: HashMap<Lang, Vec<String>>,
 }
 
 impl std::fmt::Debug for Locales {
@@ -44,6 +46,7 @@ impl Locales {
     /// reported with file and line; the rest of the file still loads.
     pub fn load(files: &[(Lang, SourceFile)]) -> (Self, Vec<LocaleProblem>) {
         let mut problems = Vec::new();
+        let mut ids: HashMap<Lang, Vec<String>> = HashMap::new();
         let mut bundles: HashMap<Lang, FluentBundle<FluentResource>> = HashMap::new();
         for lang in Lang::ALL {
             let id: LanguageIdentifier = lang.tag().parse().unwrap_or_default();
@@ -67,6 +70,11 @@ impl Locales {
                     resource
                 }
             };
+            let file_ids = resource.entries().filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            });
+            ids.entry(*lang).or_default().extend(file_ids);
             if let Some(bundle) = bundles.get_mut(lang)
                 && let Err(errors) = bundle.add_resource(resource)
             {
@@ -78,7 +86,18 @@ impl Locales {
                 }
             }
         }
-        (Self { bundles }, problems)
+        (Self { bundles, ids }, problems)
+    }
+
+    /// Every text whose key starts with `prefix`, rendered in `lang` (key → text).
+    pub fn render_group(&self, lang: Lang, prefix: &str) -> Vec<(String, String)> {
+        self.ids
+            .get(&lang)
+            .into_iter()
+            .flatten()
+            .filter(|id| id.starts_with(prefix))
+            .map(|id| (id.clone(), self.render(lang, id, &[])))
+            .collect()
     }
 
     pub fn has(&self, lang: Lang, key: &str) -> bool {
