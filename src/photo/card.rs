@@ -175,7 +175,8 @@ fn candidate(points: &[Point<i32>], frame: &Frame, config: &PhotoConfig) -> Opti
         return None;
     }
     let area_share = hull_area / frame_area;
-    let aspect_ok = |aspect: f32| (aspect / config.card_aspect - 1.0).abs() <= config.aspect_tolerance;
+    let aspect_ok =
+        |aspect: f32| (aspect / config.card_aspect - 1.0).abs() <= config.aspect_tolerance;
 
     if !on_border.contains(&true) {
         let corners = <[Pt; 4]>::try_from(polygon).ok()?;
@@ -215,9 +216,7 @@ fn polygon(hull: &[Point<i32>]) -> Vec<Pt> {
     let farthest_from = |from: Pt| {
         hull.iter()
             .enumerate()
-            .max_by(|(_, a), (_, b)| {
-                distance(to_f(a), from).total_cmp(&distance(to_f(b), from))
-            })
+            .max_by(|(_, a), (_, b)| distance(to_f(a), from).total_cmp(&distance(to_f(b), from)))
             .map_or(0, |(i, _)| i)
     };
     let n = hull.len();
@@ -331,9 +330,7 @@ pub(crate) fn clockwise(mut corners: [Pt; 4]) -> [Pt; 4] {
         corners.reverse();
     }
     let first = (0..4)
-        .min_by(|&i, &j| {
-            (corners[i].0 + corners[i].1).total_cmp(&(corners[j].0 + corners[j].1))
-        })
+        .min_by(|&i, &j| (corners[i].0 + corners[i].1).total_cmp(&(corners[j].0 + corners[j].1)))
         .unwrap_or(0);
     corners.rotate_left(first);
     corners
@@ -406,7 +403,10 @@ mod tests {
             let truth = synthetic::card_corners((620.0, 430.0), 700.0, -4.0);
             let card = find(truth, kind).unwrap_or_else(|| panic!("card on {kind:?}"));
             assert!(card.cut.is_empty(), "{kind:?}: {card:?}");
-            assert!((card.long_side() - 700.0).abs() < 25.0, "{kind:?}: {card:?}");
+            assert!(
+                (card.long_side() - 700.0).abs() < 25.0,
+                "{kind:?}: {card:?}"
+            );
         }
     }
 
@@ -415,7 +415,11 @@ mod tests {
         let cases = [
             ((800.0, 250.0), -8.0, vec![Corner::TopRight]),
             ((420.0, 660.0), -8.0, vec![Corner::BottomLeft]),
-            ((1010.0, 450.0), 0.0, vec![Corner::TopRight, Corner::BottomRight]),
+            (
+                (1010.0, 450.0),
+                0.0,
+                vec![Corner::TopRight, Corner::BottomRight],
+            ),
         ];
         for (centre, degrees, expected) in cases {
             let corners = synthetic::card_corners(centre, 700.0, degrees);
@@ -448,41 +452,5 @@ mod tests {
         assert!((card(25.0).tilt_degrees() - 25.0).abs() < 0.01);
         assert!((card(-25.0).tilt_degrees() - 25.0).abs() < 0.01);
         assert!(card(90.0).tilt_degrees() < 0.01);
-    }
-}
-
-#[cfg(test)]
-mod debug {
-    use super::*;
-    use crate::photo::synthetic;
-
-    #[test]
-    #[ignore]
-    fn dump() {
-        let truth = synthetic::card_corners((600.0, 450.0), 750.0, 5.0);
-        let scene = synthetic::scene(1200, 900, synthetic::Background::Desk, truth);
-        scene.save("/tmp/photo_scene.png").unwrap();
-        let grey = image::DynamicImage::ImageRgb8(scene).into_luma8();
-        let config = PhotoConfig::default();
-        let mut edges = canny(&grey, config.canny_low, config.canny_high);
-        dilate_mut(&mut edges, Norm::LInf, 1);
-        edges.save("/tmp/photo_edges.png").unwrap();
-        let (width, height) = grey.dimensions();
-        for x in 0..width {
-            edges.put_pixel(x, 0, Luma([255]));
-            edges.put_pixel(x, height - 1, Luma([255]));
-        }
-        for y in 0..height {
-            edges.put_pixel(0, y, Luma([255]));
-            edges.put_pixel(width - 1, y, Luma([255]));
-        }
-        for c in find_contours::<i32>(&edges) {
-            if c.points.len() < 300 { continue; }
-            let hull = convex_hull(c.points.clone());
-            let ha = contour_area(&hull);
-            let ca = contour_area(&c.points);
-            let poly = polygon(&hull);
-            println!("{:?} n={} hull={} area={:.0} hullarea={:.0} sol={:.2} poly={:?}", c.border_type, c.points.len(), hull.len(), ca, ha, ca/ha, poly);
-        }
     }
 }

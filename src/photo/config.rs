@@ -21,7 +21,7 @@ pub struct PhotoConfig {
     /// decoder's own buffers.
     pub max_decode_alloc: u64,
     /// The analysis (edges, contours) runs on a copy whose longest side is this many pixels:
-    /// 1200. Resolution is always judged on the original.
+    /// 1024. Resolution is always judged on the original.
     pub work_size: u32,
 
     /// ID-1 card aspect ratio (85.6 / 53.98 mm).
@@ -80,7 +80,7 @@ impl Default for PhotoConfig {
             max_bytes: 10 * 1024 * 1024,
             max_pixels: 40_000_000,
             max_decode_alloc: 200 * 1024 * 1024,
-            work_size: 1200,
+            work_size: 1024,
             card_aspect: 1.586,
             aspect_tolerance: 0.2,
             min_card_width_px: 640,

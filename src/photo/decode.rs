@@ -175,7 +175,9 @@ pub(crate) fn decode(bytes: &[u8], config: &PhotoConfig) -> Result<RgbImage, Pho
     limits
         .reserve(decoder.total_bytes())
         .map_err(|_| too_many.clone())?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder)
         .map_err(|e| from_image_error(&e, Some((width, height))))?;
     image.apply_orientation(orientation);
@@ -215,7 +217,9 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
         if standalone(marker) {
             continue;
         }
-        let Some(length) = bytes.get(i..i + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        let Some(length) = bytes
+            .get(i..i + 2)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
         else {
             return false;
         };
@@ -240,9 +244,25 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     }
 }
 
-/// The header's dimensions read again without the allocation cap (headers are small and the
-/// file is already known to be under `max_bytes`), for the error message.
+/// The header's dimensions, for the error message, when the capped decoder refused to start.
+/// A PNG's are read straight from its IHDR chunk, which must come first, so nothing else in the
+/// file (a compressed text or colour-profile chunk) is touched; other formats' headers are read
+/// again without the cap (the file is already known to be under `max_bytes`).
 fn too_many_from_header(bytes: &[u8], format: ImageFormat) -> PhotoError {
+    if format == ImageFormat::Png {
+        let be = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_be_bytes)
+        };
+        return match (bytes.get(12..16), be(16), be(20)) {
+            (Some(b"IHDR"), Some(width), Some(height)) => {
+                PhotoError::TooManyPixels { width, height }
+            }
+            _ => PhotoError::Corrupt,
+        };
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.no_limits();
     match reader.into_dimensions() {
@@ -332,7 +352,8 @@ mod tests {
 
     #[test]
     fn a_jpeg_must_reach_its_end_marker() {
-        let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let image =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
         let whole = super::super::synthetic::jpeg(&image, 90);
         assert!(jpeg_is_complete(&whole));
         let mut trailer = whole.clone();
@@ -355,6 +376,17 @@ mod tests {
                 width: 100_000,
                 height: 100_000
             })
+        );
+        assert_eq!(
+            too_many_from_header(&bomb, ImageFormat::Png),
+            PhotoError::TooManyPixels {
+                width: 100_000,
+                height: 100_000
+            }
+        );
+        assert_eq!(
+            too_many_from_header(&bomb[..20], ImageFormat::Png),
+            PhotoError::Corrupt
         );
     }
 

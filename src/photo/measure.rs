@@ -63,8 +63,7 @@ pub(crate) fn frame_stats(work: &RgbImage) -> FrameStats {
     let coloured: u64 = histogram.iter().sum();
     FrameStats {
         mean_luma: sum as f32 / count.max(1) as f32,
-        colour: (coloured * 100 >= count)
-            .then(|| f32::from(percentile(&histogram, 0.99)) / 255.0),
+        colour: (coloured * 100 >= count).then(|| f32::from(percentile(&histogram, 0.99)) / 255.0),
     }
 }
 
@@ -84,7 +83,11 @@ pub(crate) struct CardStats {
 }
 
 /// Measures the card whose `corners` (in `full`'s pixels, clockwise, long side first) are given.
-pub(crate) fn card_stats(full: &RgbImage, corners: [Pt; 4], config: &PhotoConfig) -> Option<CardStats> {
+pub(crate) fn card_stats(
+    full: &RgbImage,
+    corners: [Pt; 4],
+    config: &PhotoConfig,
+) -> Option<CardStats> {
     let view = canonical_view(full, corners)?;
     let grey = GrayImage::from_fn(view.width(), view.height(), |x, y| {
         Luma([luma(*view.get_pixel(x, y))])
@@ -103,7 +106,11 @@ pub(crate) fn card_stats(full: &RgbImage, corners: [Pt; 4], config: &PhotoConfig
             glare_count += 1;
         }
     }
-    let sum: u64 = histogram.iter().enumerate().map(|(v, n)| v as u64 * n).sum();
+    let sum: u64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(v, n)| v as u64 * n)
+        .sum();
     let contrast = percentile(&histogram, 0.98).saturating_sub(percentile(&histogram, 0.02));
     Some(CardStats {
         mean_luma: (sum as f64 / count) as f32,
@@ -220,7 +227,10 @@ mod tests {
         let soft = card_stats(&blurred, truth(), &config).unwrap();
         let dark = card_stats(&synthetic::scale_brightness(&clean, 0.3), truth(), &config).unwrap();
         assert!(sharp.sharpness > 2.0 * soft.sharpness, "{sharp:?} {soft:?}");
-        assert!((dark.sharpness / sharp.sharpness - 1.0).abs() < 0.25, "{sharp:?} {dark:?}");
+        assert!(
+            (dark.sharpness / sharp.sharpness - 1.0).abs() < 0.25,
+            "{sharp:?} {dark:?}"
+        );
         assert!(dark.mean_luma < 0.35 * sharp.mean_luma);
     }
 

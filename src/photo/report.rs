@@ -86,18 +86,26 @@ pub struct Measurements {
     /// Upright size of the original photo.
     pub width: u32,
     pub height: u32,
+    /// Mean luminance (0–255) of the whole photo.
     pub frame_luma: f32,
     /// 99th percentile of colour saturation; `None` when too dark to tell.
     pub colour_saturation: Option<f32>,
     pub card_found: bool,
     pub card_cut_off: bool,
+    /// Pixels along the card's long side in the original (of its visible part when cut off).
     pub card_width_px: Option<f32>,
+    /// Share of the frame the (visible) card covers.
     pub card_area_share: Option<f32>,
+    /// Angle of the long side against the nearest frame axis, degrees.
     pub tilt_degrees: Option<f32>,
+    /// Mean luminance of the card.
     pub card_luma: Option<f32>,
+    /// Share of the card at luminance ≥ 250.
     pub clipped_share: Option<f32>,
+    /// Share of the card under glare, and its largest connected patch.
     pub glare_share: Option<f32>,
     pub glare_patch: Option<f32>,
+    /// Normalised Laplacian measure (see `PhotoConfig::min_sharpness`).
     pub sharpness: Option<f32>,
 }
 

@@ -81,11 +81,7 @@ pub fn card_face() -> RgbaImage {
     }
     // Number line.
     for k in 0..18 {
-        draw_filled_rect_mut(
-            &mut face,
-            Rect::at(300 + 27 * k, 450).of_size(19, 30),
-            ink,
-        );
+        draw_filled_rect_mut(&mut face, Rect::at(300 + 27 * k, 450).of_size(19, 30), ink);
     }
     // Portrait block.
     draw_filled_rect_mut(
@@ -146,7 +142,11 @@ pub fn background(width: u32, height: u32, kind: Background, seed: u64) -> RgbIm
                     let d = ((xf - 0.8 * width as f32).powi(2) / 4.0
                         + (yf - 0.25 * height as f32).powi(2))
                     .sqrt();
-                    if d < 40.0 { -30.0 * (1.0 - d / 40.0) } else { 0.0 }
+                    if d < 40.0 {
+                        -30.0 * (1.0 - d / 40.0)
+                    } else {
+                        0.0
+                    }
                 };
                 let v = 14.0 * grain + 5.0 * n + knot;
                 Rgb([
@@ -220,7 +220,12 @@ fn bilinear(face: &RgbaImage, u: f32, v: f32) -> [f32; 4] {
         ]
     };
     let (x0, y0) = (x0 as i64, y0 as i64);
-    let (a, b, c, d) = (get(x0, y0), get(x0 + 1, y0), get(x0, y0 + 1), get(x0 + 1, y0 + 1));
+    let (a, b, c, d) = (
+        get(x0, y0),
+        get(x0 + 1, y0),
+        get(x0, y0 + 1),
+        get(x0 + 1, y0 + 1),
+    );
     let mut out = [0.0; 4];
     for i in 0..4 {
         out[i] = a[i] * (1.0 - fx) * (1.0 - fy)
@@ -417,7 +422,9 @@ pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
     chunk(
         &mut out,
         b"IDAT",
-        &[0x78, 0x9c, 0x63, 0x60, 0x18, 0x05, 0xa3, 0x60, 0x14, 0x0c, 0x77, 0, 0, 0x04, 0, 0, 1],
+        &[
+            0x78, 0x9c, 0x63, 0x60, 0x18, 0x05, 0xa3, 0x60, 0x14, 0x0c, 0x77, 0, 0, 0x04, 0, 0, 1,
+        ],
     );
     chunk(&mut out, b"IEND", &[]);
     out
