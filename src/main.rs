@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use kycdesk::channel::terminal;
 use kycdesk::config::Config;
 use kycdesk::i18n::Lang;
-use kycdesk::runtime::{Runtime, StandIns};
+use kycdesk::photo::{PhotoConfig, check_photo};
+use kycdesk::runtime::{BotActions, Runtime};
 use kycdesk::store::{ConversationKey, SledStore, Store};
 
 #[derive(Parser)]
@@ -64,11 +65,30 @@ enum Command {
         #[arg(long)]
         conversation: Option<String>,
     },
+    /// The ID-photo check.
+    Photo {
+        #[command(subcommand)]
+        command: PhotoCommand,
+    },
     /// Print all stored data of a conversation as JSON (data-access requests).
     Export {
         /// The conversation, `<channel>:<id>`.
         #[arg(long)]
         conversation: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PhotoCommand {
+    /// Check an ID photo and say what to change.
+    Check {
+        file: std::path::PathBuf,
+        /// Print `{"ok": bool, "findings": [{"code", "message"}]}`.
+        #[arg(long)]
+        json: bool,
+        /// Language of the messages: zh-CN or en.
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Lang,
     },
 }
 
@@ -164,7 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = Runtime::new(
                 loaded.engine,
                 loaded.locales,
-                Arc::new(StandIns),
+                Arc::new(BotActions::new(PhotoConfig::default())),
                 store.clone(),
             );
             let stdin = std::io::stdin();
@@ -205,7 +225,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             let loaded = load(&config)?;
             let store = open_store(&config)?;
-            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(StandIns), store);
+            let runtime = Runtime::new(
+                loaded.engine,
+                loaded.locales,
+                Arc::new(BotActions::new(PhotoConfig::default())),
+                store,
+            );
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -214,6 +239,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kycdesk::serve::serve(runtime, listener, &config).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Photo {
+            command: PhotoCommand::Check { file, json, lang },
+        } => photo_check(&config, &file, json, lang),
         Command::Erase { user, conversation } => {
             let store = open_store(&config)?;
             let report = match (user, conversation) {
@@ -242,6 +270,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+    }
+}
+
+/// `kycdesk photo check`: the same check the bot runs on a photo sent in chat.
+fn photo_check(
+    config: &Config,
+    file: &std::path::Path,
+    json: bool,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    let loaded = load(config)?;
+    let locales = loaded.locales;
+    let photo = PhotoConfig::default();
+    let mut bytes = Vec::new();
+    // Read one byte past the limit: enough to know a file is too large without loading it all.
+    std::fs::File::open(file)
+        .with_context(|| format!("cannot open {}", file.display()))?
+        .take(photo.max_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let render = |key: &str, args: &[(String, String)]| locales.render(lang, key, args);
+    match check_photo(&bytes, &photo) {
+        Ok(report) => {
+            let rendered = report.rendered(render);
+            if json {
+                println!("{}", serde_json::to_string(&rendered)?);
+            } else if rendered.ok {
+                println!("✓ {}", render("photo-ok", &[]));
+            } else {
+                for f in &rendered.findings {
+                    println!("✗ {}: {}", f.code, f.message);
+                }
+            }
+            Ok(if rendered.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Err(e) => {
+            let message = render(&e.locale_key(), &e.args());
+            if json {
+                let value = serde_json::json!({"ok": false, "findings": [], "error": {"code": e.code(), "message": message}});
+                println!("{value}");
+            } else {
+                eprintln!("kycdesk: {}: {message}", file.display());
+            }
+            Ok(ExitCode::from(2))
         }
     }
 }

@@ -11,7 +11,7 @@ use kycdesk::channel::widget::guard::{AllowedOrigins, RateLimiter};
 use kycdesk::channel::widget::identity::IdentityVerifier;
 use kycdesk::channel::widget::{self, WidgetState};
 use kycdesk::runtime::outbox::Deliverer;
-use kycdesk::store::{ConversationKey, Store};
+use kycdesk::store::ConversationKey;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 

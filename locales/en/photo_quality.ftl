@@ -36,5 +36,7 @@ photo_quality-tips-review = Last, before uploading, zoom in and check: all text 
 ## Checking the user's photo
 photo_quality-send-photo = Sure, just send me a photo of your ID card, the one you're about to upload. I only use it for the check and don't keep it.
 photo_quality-check-passed = I've had a look: this photo is clear and all four corners are there, no obvious problems. Try uploading this one.
-photo_quality-check-failed = This photo may not pass the review. Let's retake it with a few key points in mind.
+photo_quality-check-failed = Fix that and send me a new photo, or have a look at the photo tips first.
 photo_quality-check-no-photo = I didn't get a photo. Please send the photo of your ID card right here.
+photo_quality-check-failed-again = This one still has a problem. You can try another photo, or upload this one anyway (it may be turned down).
+photo_quality-btn-proceed = Upload it anyway

@@ -36,5 +36,7 @@ photo_quality-tips-review = 最后，上传前先把照片放大看一遍：字�
 ## 帮用户检查照片
 photo_quality-send-photo = 好的，直接把证件照片发给我就行，就发你准备上传的那张。我只用它做检查，不会保存。
 photo_quality-check-passed = 我看了一下，这张照片清楚，四个角也都在，没发现明显问题。就用它重新上传试试吧。
-photo_quality-check-failed = 这张照片可能过不了审核。我们按几个要点重拍一张吧。
+photo_quality-check-failed = 照着上面说的改一下，再拍一张发给我；也可以先看看拍照要点。
 photo_quality-check-no-photo = 我没收到照片。请把证件照片直接发到这里。
+photo_quality-check-failed-again = 这张还是有点问题。你可以再拍一张试试，或者先上传这张（可能会被退回）。
+photo_quality-btn-proceed = 先上传这张

@@ -11,8 +11,8 @@ use crate::flows::actions::UNAVAILABLE;
 pub struct ActionResult {
     pub outcome: String,
     pub slots: BTreeMap<String, String>,
-    /// Messages (locale keys) to say before the flow goes on.
-    pub notes: Vec<String>,
+    /// Messages (locale keys with their arguments) to say before the flow goes on.
+    pub notes: Vec<(String, Vec<(String, String)>)>,
 }
 
 /// What an action may know besides the conversation state.
@@ -53,7 +53,7 @@ impl Actions for StandIns {
         ActionResult {
             outcome: UNAVAILABLE.to_string(),
             slots: BTreeMap::new(),
-            notes: vec![format!("action-not-built-{action}")],
+            notes: vec![(format!("action-not-built-{action}"), Vec::new())],
         }
     }
 }

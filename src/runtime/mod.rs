@@ -5,6 +5,7 @@
 //! the channel to show or acknowledge. Every channel goes through here.
 
 pub mod actions;
+mod bot_actions;
 mod locks;
 pub mod outbox;
 mod render;
@@ -22,6 +23,7 @@ use crate::store::{
     ConversationKey, EntryKind, Store, StoreError, StoredConversation, TranscriptEntry, TurnCommit,
 };
 pub use actions::{ActionContext, ActionResult, Actions, StandIns};
+pub use bot_actions::BotActions;
 use locks::ConversationLocks;
 pub use render::{RenderedButton, RenderedMessage, Turn};
 
@@ -274,11 +276,8 @@ impl Runtime {
                             .actions
                             .perform(&action, &params, &session.state, &action_ctx)
                             .await;
-                        for note in &result.notes {
-                            effects.push(Effect::Say {
-                                key: note.clone(),
-                                args: Vec::new(),
-                            });
+                        for (key, args) in result.notes {
+                            effects.push(Effect::Say { key, args });
                         }
                         next = Some(Event::ActionDone {
                             outcome: result.outcome,
