@@ -20,6 +20,9 @@ use crate::nlu::{Nlu, Understanding, intents, normalize};
 /// flows loop and returns the user to safety.
 const MAX_HOPS: usize = 64;
 
+/// The slot holding the user's case id (from their text or an `ask` node).
+pub const CASE_ID_SLOT: &str = "case_id";
+
 /// The slot of an action result that names the node an `@entry` outcome goes to (`flow.node`).
 pub const ENTRY_SLOT: &str = "entry";
 
@@ -273,6 +276,17 @@ impl Engine {
             detect_language(state, text);
         }
         let understanding = self.nlu.understand(text, ctx.today);
+        // A case id mentioned anywhere ("I failed, my case is KYC-DEMO-PHOTO") is remembered,
+        // so a case lookup later in the conversation need not ask for it.
+        if let Some(case) = understanding
+            .entities
+            .iter()
+            .find(|e| matches!(e.kind, crate::entities::EntityKind::CaseId))
+        {
+            state
+                .slots
+                .insert(CASE_ID_SLOT.to_string(), case.value.to_uppercase());
+        }
         let sure = understanding.by_rule || understanding.confidence >= self.nlu.threshold;
         let intent = understanding.intent.as_str();
         if sure && intents::GLOBAL_COMMANDS.contains(&intent) {

@@ -22,6 +22,8 @@ pub struct ActionContext<'a> {
     pub photo: Option<&'a [u8]>,
     /// The wallet user the conversation is linked to.
     pub user_ref: Option<&'a str>,
+    /// The conversation (absent when a turn is only previewed, not stored).
+    pub key: Option<&'a crate::store::ConversationKey>,
     pub now: chrono::DateTime<chrono::Utc>,
 }
 

@@ -180,7 +180,8 @@ impl Runtime {
         let node_before = conversation.session.state.at.clone();
         let inbound_entry = inbound_text(&inbound.content, today);
         let turn = self
-            .turn(
+            .turn_for(
+                Some(key),
                 &mut conversation.session,
                 inbound.content,
                 conversation.user_ref.as_deref(),
@@ -240,6 +241,17 @@ impl Runtime {
         user_ref: Option<&str>,
         now: DateTime<Utc>,
     ) -> Turn {
+        self.turn_for(None, session, content, user_ref, now).await
+    }
+
+    async fn turn_for(
+        &self,
+        key: Option<&ConversationKey>,
+        session: &mut Session,
+        content: Content,
+        user_ref: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Turn {
         let ctx = StepContext {
             today: now.date_naive(),
         };
@@ -270,6 +282,7 @@ impl Runtime {
                         let action_ctx = ActionContext {
                             photo: photo.as_deref(),
                             user_ref,
+                            key,
                             now,
                         };
                         let result = self
