@@ -32,6 +32,9 @@ struct Step {
     user: Option<String>,
     #[serde(default)]
     button: Option<String>,
+    /// A follow-up arriving (the user's case changed): opens `followup.<this>`.
+    #[serde(default)]
+    followup: Option<String>,
     #[serde(default)]
     node: Option<String>,
     #[serde(default)]
@@ -152,12 +155,16 @@ async fn every_script_passes_and_every_flow_is_played_in_both_languages() {
                 .or_default()
                 .insert(greeting.node.clone());
             for (i, step) in conv.steps.iter().enumerate() {
-                let inbound = match (&step.user, &step.button) {
-                    (Some(text), None) => Content::Text(text.clone()),
-                    (None, Some(id)) => Content::Button(id.clone()),
+                let inbound = match (&step.user, &step.button, &step.followup) {
+                    (Some(text), None, None) => Content::Text(text.clone()),
+                    (None, Some(id), None) => Content::Button(id.clone()),
+                    (None, None, Some(node)) => Content::FollowUp {
+                        node: node.clone(),
+                        slots: [("case_id".to_string(), "KYC-DEMO-PENDING".to_string())].into(),
+                    },
                     _ => {
                         failures.push(format!(
-                            "{name}: {}: step {}: give exactly one of `user` or `button`",
+                            "{name}: {}: step {}: give exactly one of `user`, `button` or `followup`",
                             conv.name,
                             i + 1
                         ));

@@ -19,6 +19,13 @@ pub enum Event {
     Button { id: String },
     /// The user sent a photo (the runtime holds its bytes; the engine only routes).
     Photo,
+    /// Something the user asked to follow changed (their case, the maintenance): the conversation
+    /// goes to `followup.<node>` with these slots, whatever it was doing.
+    FollowUp {
+        node: String,
+        #[serde(default)]
+        slots: BTreeMap<String, String>,
+    },
     /// The result of the action the engine asked for.
     ActionDone {
         outcome: String,

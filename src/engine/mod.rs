@@ -141,6 +141,15 @@ impl Engine {
                 }
                 self.go(state, check, &mut out);
             }
+            Event::FollowUp { node, slots } => {
+                state.slots.extend(slots);
+                let target = NodeRef::new("followup", node);
+                if self.flows.node(&target).is_some() {
+                    self.go(state, target, &mut out);
+                } else {
+                    tracing::error!(%target, "follow-up node missing");
+                }
+            }
             Event::ActionDone { outcome, slots } => {
                 self.on_action_done(state, &outcome, slots, &mut out);
             }

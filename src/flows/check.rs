@@ -14,6 +14,8 @@ pub const ENGINE_TARGETS: &[(&str, &str)] = &[
     ("menu", "again"),
     ("handoff", "start"),
     ("photo_quality", "check"),
+    ("followup", "start"),
+    ("followup", "maintenance_over"),
 ];
 
 /// Texts the engine itself says.

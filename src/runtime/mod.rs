@@ -39,6 +39,11 @@ pub enum Content {
     Button(String),
     /// A photo, held in memory for this turn only.
     Photo(Vec<u8>),
+    /// Something the user follows changed (not from the user: opens `followup.<node>`).
+    FollowUp {
+        node: String,
+        slots: std::collections::BTreeMap<String, String>,
+    },
 }
 
 /// How the channel shows the bot's turn.
@@ -263,6 +268,7 @@ impl Runtime {
                 photo = Some(bytes);
                 Event::Photo
             }
+            Content::FollowUp { node, slots } => Event::FollowUp { node, slots },
             Content::Text(text) => match self.typed_button(session, &text) {
                 Some(id) => Event::Button { id },
                 None => Event::Text { text },
@@ -352,5 +358,6 @@ fn inbound_text(content: &Content, today: chrono::NaiveDate) -> String {
         Content::Text(t) => redact(truncate_chars(t, MAX_CHARS).0, today),
         Content::Button(id) => format!("[button {}]", truncate_chars(id, 64).0),
         Content::Photo(bytes) => format!("[photo, {} bytes, not stored]", bytes.len()),
+        Content::FollowUp { node, .. } => format!("[follow-up {node}]"),
     }
 }
