@@ -19,6 +19,10 @@ pub enum ConfigError {
     SecretFile(String),
     #[error("{0} is `<per second>/<burst>`, e.g. `1/10`, not `{1}`")]
     Rate(&'static str, String),
+    #[error("KYCDESK_TIMEZONE `{0}` is not a time zone name such as Asia/Shanghai")]
+    TimeZone(String),
+    #[error("KYCDESK_FOLLOWUP_POLL_SECS must be a whole number of seconds (5 or more), not `{0}`")]
+    PollSecs(String),
 }
 
 #[derive(Clone)]
@@ -42,6 +46,15 @@ pub struct Config {
     pub rate_visitor: (f64, u32),
     /// Requests per second and burst, per IP address (`KYCDESK_RATE_IP`, default `20/100`).
     pub rate_ip: (f64, u32),
+    /// The time zone dates are told in (`KYCDESK_TIMEZONE`, default `Asia/Shanghai`).
+    pub timezone: chrono_tz::Tz,
+    /// How often followed cases are polled when no webhook is configured
+    /// (`KYCDESK_FOLLOWUP_POLL_SECS`, default 60).
+    pub followup_poll_secs: u64,
+    /// The key of the case-update webhook's signatures (`KYCDESK_WEBHOOK_SECRET`). Never logged.
+    pub webhook_secret: Option<Vec<u8>>,
+    /// Address of `kycdesk sandbox` (`KYCDESK_SANDBOX_LISTEN`, default `127.0.0.1:8090`).
+    pub sandbox_listen: String,
 }
 
 fn rate(
@@ -122,7 +135,22 @@ impl Config {
             ),
             (None, None) => None,
         };
+        let timezone = match var("KYCDESK_TIMEZONE") {
+            None => chrono_tz::Asia::Shanghai,
+            Some(name) => name.parse().map_err(|_| ConfigError::TimeZone(name))?,
+        };
+        let followup_poll_secs = match var("KYCDESK_FOLLOWUP_POLL_SECS") {
+            None => 60,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if n >= 5 => n,
+                _ => return Err(ConfigError::PollSecs(v)),
+            },
+        };
         Ok(Self {
+            timezone,
+            followup_poll_secs,
+            webhook_secret: var("KYCDESK_WEBHOOK_SECRET").map(String::into_bytes),
+            sandbox_listen: var("KYCDESK_SANDBOX_LISTEN").unwrap_or_else(|| "127.0.0.1:8090".into()),
             rate_visitor: rate(
                 "KYCDESK_RATE_VISITOR",
                 var("KYCDESK_RATE_VISITOR"),
@@ -154,6 +182,10 @@ impl std::fmt::Debug for Config {
             .field("allowed_origins", &self.allowed_origins)
             .field("rate_visitor", &self.rate_visitor)
             .field("rate_ip", &self.rate_ip)
+            .field("timezone", &self.timezone)
+            .field("followup_poll_secs", &self.followup_poll_secs)
+            .field("webhook_secret", &Secret(&self.webhook_secret))
+            .field("sandbox_listen", &self.sandbox_listen)
             .finish()
     }
 }

@@ -15,3 +15,4 @@ pub mod runtime;
 pub mod serve;
 pub mod store;
 pub mod photo;
+pub mod cases;

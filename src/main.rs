@@ -11,6 +11,7 @@ use kycdesk::channel::terminal;
 use kycdesk::config::Config;
 use kycdesk::i18n::Lang;
 use kycdesk::photo::{PhotoConfig, check_photo};
+use kycdesk::runtime::followups::FollowUps;
 use kycdesk::runtime::{BotActions, Runtime};
 use kycdesk::store::{ConversationKey, SledStore, Store};
 
@@ -38,7 +39,12 @@ enum Command {
         /// Continue an earlier terminal conversation (its id is printed when it starts).
         #[arg(long)]
         resume: Option<String>,
+        /// Link the conversation to this wallet user, as a signed-in widget user would be.
+        #[arg(long)]
+        user_ref: Option<String>,
     },
+    /// Run the demo case-status API on its own (`KYCDESK_SANDBOX_LISTEN`, default 127.0.0.1:8090).
+    Sandbox,
     /// Classify each line of standard input.
     Nlu {
         /// Print one JSON object a line: text, intent, confidence, entities.
@@ -173,30 +179,58 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", kycdesk::flows::graph::mermaid(loaded.engine.flows()));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Chat { lang, json, resume } => {
+        Command::Chat {
+            lang,
+            json,
+            resume,
+            user_ref,
+        } => {
             let loaded = load(&config)?;
             let store = open_store(&config)?;
+            let backend = kycdesk::serve::case_backend().await?;
             let id = resume
                 .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
             let key = ConversationKey::new("terminal", &id)
                 .with_context(|| format!("`{id}` is not a conversation id"))?;
             eprintln!("conversation {key} (continue it later with: kycdesk chat --resume {id})");
-            let runtime = Runtime::new(
-                loaded.engine,
-                loaded.locales,
-                Arc::new(BotActions::new(PhotoConfig::default())),
-                store.clone(),
+            let actions = BotActions::new(PhotoConfig::default())
+                .with_cases(backend.client.clone(), config.timezone)
+                .with_store(store.clone());
+            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(actions), store.clone());
+            let followups = FollowUps::new(runtime.clone(), backend.client.clone());
+            let polling = tokio::spawn(
+                followups.poll_forever(std::time::Duration::from_secs(config.followup_poll_secs)),
             );
             let stdin = std::io::stdin();
             terminal::run(
                 &runtime,
                 &key,
-                &terminal::Options { lang, json },
+                &terminal::Options {
+                    lang,
+                    json,
+                    user_ref,
+                },
                 stdin.lock(),
                 std::io::stdout().lock(),
             )
             .await?;
+            polling.abort();
             store.flush().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sandbox => {
+            use kycdesk::cases::sandbox::{SandboxConfig, SandboxState};
+            let token = std::env::var("KYCDESK_SANDBOX_TOKEN").unwrap_or_default();
+            let state = SandboxState::demo(SandboxConfig {
+                token,
+                ..SandboxConfig::default()
+            })
+            .context("the sandbox's demo cases")?;
+            let listener = tokio::net::TcpListener::bind(&config.sandbox_listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.sandbox_listen))?;
+            eprintln!("sandbox case-status API on http://{}", listener.local_addr()?);
+            kycdesk::cases::sandbox::serve(listener, state).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Nlu { json } => {
@@ -225,18 +259,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             let loaded = load(&config)?;
             let store = open_store(&config)?;
-            let runtime = Runtime::new(
-                loaded.engine,
-                loaded.locales,
-                Arc::new(BotActions::new(PhotoConfig::default())),
-                store,
-            );
+            let backend = kycdesk::serve::case_backend().await?;
+            let actions = BotActions::new(PhotoConfig::default())
+                .with_cases(backend.client.clone(), config.timezone)
+                .with_store(store.clone());
+            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(actions), store);
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let address = listener.local_addr()?;
             eprintln!("kycdesk serving on http://{address}");
-            kycdesk::serve::serve(runtime, listener, &config).await?;
+            kycdesk::serve::serve(runtime, listener, &config, backend.client.clone()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Photo {

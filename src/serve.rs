@@ -14,7 +14,11 @@ use crate::channel::widget::guard::{AllowedOrigins, RateLimiter};
 use crate::channel::widget::identity::IdentityVerifier;
 use crate::channel::widget::{self, WidgetState};
 use crate::config::Config;
+use crate::cases::sandbox::{RunningSandbox, SandboxConfig, SandboxState, spawn_on_loopback};
+use crate::cases::{CaseClient, CaseClientConfig, ReplayGuard};
+use crate::channel::hooks::{self, HookState};
 use crate::runtime::Runtime;
+use crate::runtime::followups::FollowUps;
 use crate::runtime::outbox::Deliverer;
 use crate::store::Store;
 
@@ -23,6 +27,34 @@ const DELIVER_EVERY: Duration = Duration::from_millis(250);
 
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// The case-status API the bot talks to: `KYCDESK_CASE_API_URL` (and token) when set, else the
+/// demo sandbox started in-process on a loopback port (talked to over HTTP all the same).
+pub struct CaseBackend {
+    pub client: Arc<CaseClient>,
+    pub sandbox: Option<RunningSandbox>,
+}
+
+pub async fn case_backend() -> anyhow::Result<CaseBackend> {
+    if let Some(config) = CaseClientConfig::from_env().context("the case-status API settings")? {
+        let client = CaseClient::new(config).context("the case-status API client")?;
+        return Ok(CaseBackend {
+            client: Arc::new(client),
+            sandbox: None,
+        });
+    }
+    let state = SandboxState::demo(SandboxConfig::default()).context("the sandbox's demo cases")?;
+    let sandbox = spawn_on_loopback(state)
+        .await
+        .context("starting the in-process sandbox")?;
+    let config = CaseClientConfig::new(&sandbox.base_url(), "").context("the sandbox's address")?;
+    let client = CaseClient::new(config).context("the case-status API client")?;
+    tracing::info!(url = %sandbox.base_url(), "using the in-process sandbox case API");
+    Ok(CaseBackend {
+        client: Arc::new(client),
+        sandbox: Some(sandbox),
+    })
+}
 
 /// The widget's state from the configuration. Without a configured secret the demo still works:
 /// a random secret for this run signs the demo user's token.
@@ -52,13 +84,33 @@ pub async fn serve(
     runtime: Runtime,
     listener: tokio::net::TcpListener,
     config: &Config,
+    cases: Arc<CaseClient>,
 ) -> anyhow::Result<()> {
     let store = runtime.store().clone();
     let purge = tokio::spawn(purge_loop(store.clone(), config.retention_days));
+    let followups = FollowUps::new(runtime.clone(), cases);
+    // With a webhook the backend tells us; without one we ask, at a modest interval.
+    let (hooks, polling) = match &config.webhook_secret {
+        Some(secret) => {
+            let state = HookState {
+                followups,
+                secret: Arc::new(secret.clone()),
+                seen: Arc::new(ReplayGuard::new(100_000)),
+            };
+            (Some(hooks::router(state)), None)
+        }
+        None => {
+            let every = Duration::from_secs(config.followup_poll_secs);
+            (None, Some(tokio::spawn(followups.poll_forever(every))))
+        }
+    };
     let state = widget_state(runtime, config);
     let deliverer = Deliverer::new(store.clone()).with_outlet("widget", state.hub.clone());
     let delivery = tokio::spawn(deliverer.run(DELIVER_EVERY));
-    let app = widget::router(state);
+    let mut app = widget::router(state);
+    if let Some(hooks) = hooks {
+        app = app.merge(hooks);
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -68,6 +120,9 @@ pub async fn serve(
     .context("the HTTP server stopped")?;
     purge.abort();
     delivery.abort();
+    if let Some(polling) = polling {
+        polling.abort();
+    }
     store
         .flush()
         .await

@@ -199,3 +199,13 @@ fn the_command_exits_non_zero_on_a_broken_set() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_entry_outcome_needs_its_fallback_written() {
+    let text = survey_text().replace(
+        "  bye:\n",
+        "  look:\n    action: case_lookup\n    on: { fixable: \"@entry\", default: bye }\n  bye:\n",
+    );
+    let problems = problems_with("survey.yaml", &text);
+    assert_reports(&problems, "write `@entry or <target>`");
+}

@@ -76,3 +76,15 @@ chat-invalid-json = That line isn't valid input ({ $detail }). Send {"{"}"text":
 chat-photo-unreadable = I couldn't read that photo: { $detail }
 chat-line-too-long = That line is too long ({ $detail }), so I didn't read it. Please send a shorter message.
 chat-not-saved = Sorry, that message couldn't be saved ({ $detail }). Please send it again.
+
+## The case-status API
+case-found-fixable = I found your verification ({ $case_id }). { $other_reasons ->
+        [0] Here's what held it up:
+       *[other] A few things need fixing; let's start with the first, and look at the other { $other_reasons } after:
+    }
+case-error = { $error ->
+        [timeout] The verification system is answering very slowly, so I can't see your case right now.
+        [rate-limited] The verification system is very busy, so I can't see your case right now.
+       *[other] I can't reach the verification system right now, so I can't see your case.
+    } Let's work it out with a few questions; you can ask me to check again later.
+followup-needs-case = To tell you when your case changes, I need its number (it looks like KYC-20240611-000123).

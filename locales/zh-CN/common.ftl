@@ -76,3 +76,15 @@ chat-invalid-json = 这一行不是有效的输入（{ $detail }）。请发送 
 chat-photo-unreadable = 这张照片读不了：{ $detail }
 chat-line-too-long = 这一行太长了（{ $detail }），我没有读。请发短一点的消息。
 chat-not-saved = 抱歉，这条消息没有保存成功（{ $detail }），请再发一次。
+
+## The case-status API
+case-found-fixable = 我查到你的认证记录了（{ $case_id }）。{ $other_reasons ->
+        [0] 卡住的地方是这个：
+       *[other] 有几处需要改，我们先解决第一处，其余 { $other_reasons } 处稍后再看：
+    }
+case-error = { $error ->
+        [timeout] 认证系统现在响应很慢，我暂时查不到你的记录。
+        [rate-limited] 认证系统现在太忙了，我暂时查不到你的记录。
+       *[other] 我暂时连不上认证系统，查不到你的记录。
+    }我们先通过几个问题来排查，稍后你也可以再让我查一次。
+followup-needs-case = 要在进度有变化时通知你，我需要你的案件编号（一般像 KYC-20240611-000123）。

@@ -1,5 +1,6 @@
 //! Channel adapters: each turns a platform's events into `runtime::Inbound` and shows the
 //! rendered turns. The terminal and the web widget exist; Telegram follows.
 
+pub mod hooks;
 pub mod terminal;
 pub mod widget;

@@ -33,15 +33,22 @@ struct JsonInput {
 pub struct Options {
     pub lang: Lang,
     pub json: bool,
+    /// The wallet user this conversation is linked to (as a signed-in widget user would be).
+    pub user_ref: Option<String>,
 }
 
 /// Sends one message through the runtime; a storage failure becomes a message to the user
 /// (nothing was acknowledged, so they can simply send it again).
-async fn send(runtime: &Runtime, key: &ConversationKey, lang: Lang, content: Content) -> Turn {
-    match runtime
-        .handle(key, Inbound::new(content, lang), Utc::now())
-        .await
-    {
+async fn send(
+    runtime: &Runtime,
+    key: &ConversationKey,
+    options: &Options,
+    lang: Lang,
+    content: Content,
+) -> Turn {
+    let mut inbound = Inbound::new(content, lang);
+    inbound.user_ref = options.user_ref.clone();
+    match runtime.handle(key, inbound, Utc::now()).await {
         Ok(turn) => turn,
         Err(e) => {
             tracing::error!(error = %e, "a chat message was not saved");
@@ -62,7 +69,7 @@ pub async fn run(
     input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
-    let greeting = send(runtime, key, options.lang, Content::Start).await;
+    let greeting = send(runtime, key, options, options.lang, Content::Start).await;
     let mut lang = greeting.lang;
     show(&mut output, &greeting, options.json)?;
     for line in input.split(b'\n') {
@@ -106,11 +113,31 @@ pub async fn run(
                 },
             }
         };
-        let turn = send(runtime, key, lang, inbound).await;
+        let turn = send(runtime, key, options, lang, inbound).await;
         lang = turn.lang;
         show(&mut output, &turn, options.json)?;
+        show_pushes(runtime, key, &mut output, options.json).await?;
     }
     output.flush()
+}
+
+/// Prints what was pushed to this conversation meanwhile (follow-ups), once each.
+async fn show_pushes(
+    runtime: &Runtime,
+    key: &ConversationKey,
+    output: &mut impl Write,
+    json: bool,
+) -> std::io::Result<()> {
+    let Ok(items) = runtime.store().pending_outbox(256).await else {
+        return Ok(());
+    };
+    for item in items.into_iter().filter(|i| &i.key == key) {
+        show(output, &item.turn, json)?;
+        if let Err(e) = runtime.store().ack_outbox(item.id).await {
+            tracing::error!(error = %e, "a shown follow-up could not be removed");
+        }
+    }
+    Ok(())
 }
 
 /// Why an input line could not be used (shown to the user in their language).

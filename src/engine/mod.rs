@@ -513,13 +513,12 @@ impl Engine {
             .slots
             .extend(slots.into_iter().filter(|(k, _)| k != ENTRY_SLOT));
         let target = match self.flows.node(&at).map(|n| &n.kind) {
-            Some(NodeKind::Action { on, .. }) => {
-                match (on.get(outcome).or_else(|| on.get("default")), entry) {
-                    (Some(t), Some(entry)) if t.is_case_entry() => Some(entry),
-                    (Some(t), None) if t.is_case_entry() => on.get("default").cloned(),
-                    (t, _) => t.cloned(),
-                }
-            }
+            Some(NodeKind::Action {
+                on, prefer_entry, ..
+            }) => match entry {
+                Some(entry) if prefer_entry.contains(outcome) => Some(entry),
+                _ => on.get(outcome).or_else(|| on.get("default")).cloned(),
+            },
             _ => None,
         };
         match target {

@@ -38,6 +38,9 @@ pub const ENGINE_KEYS: &[&str] = &[
     "chat-photo-unreadable",
     "chat-line-too-long",
     "chat-not-saved",
+    "case-found-fixable",
+    "case-error",
+    "followup-needs-case",
 ];
 
 pub fn check_set(set: &FlowSet, locales: &Locales) -> Vec<Problem> {
@@ -67,7 +70,7 @@ fn check_targets(set: &FlowSet, problems: &mut Vec<Problem>) {
     for flow in set.flows.values() {
         for node in flow.nodes.values() {
             for (_, target) in node.exits() {
-                if !target.is_case_entry() && !exists(set, target) {
+                if !exists(set, target) {
                     problems.push(Problem::node(
                         &flow.source,
                         &node.id,

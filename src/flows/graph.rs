@@ -41,9 +41,6 @@ pub fn mermaid(set: &FlowSet) -> String {
         for node in flow.nodes.values() {
             let from = id(&NodeRef::new(&flow.id, &node.id));
             for (label, target) in node.exits() {
-                if target.is_case_entry() {
-                    continue;
-                }
                 let label = label.replace('"', "'");
                 if label.is_empty() {
                     let _ = writeln!(out, "  {from} --> {}", id(target));

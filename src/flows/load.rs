@@ -352,6 +352,7 @@ fn action_node(
         return None;
     };
     let mut on = BTreeMap::new();
+    let mut prefer_entry = std::collections::BTreeSet::new();
     for (outcome, t) in raw_on {
         if outcome != "default" && !spec.outcomes.contains(&outcome.as_str()) {
             problems.push(Problem::node(
@@ -363,13 +364,28 @@ fn action_node(
                 ),
             ));
         }
-        if t == "@entry" {
-            on.insert(outcome.clone(), NodeRef::case_entry());
-        } else if let Some(t) = target(t, id, problems) {
+        let (prefers_entry, t) = match t.strip_prefix("@entry or ") {
+            Some(fallback) => (true, fallback.trim()),
+            None => (false, t.as_str()),
+        };
+        if t.starts_with('@') {
+            problems.push(Problem::node(
+                file,
+                id,
+                format!(
+                    "`{t}`: write `@entry or <target>` (where to go when the result names no entry)"
+                ),
+            ));
+            continue;
+        }
+        if prefers_entry {
+            prefer_entry.insert(outcome.clone());
+        }
+        if let Some(t) = target(t, id, problems) {
             on.insert(outcome.clone(), t);
         }
     }
-    if !on.contains_key("default") {
+    if !raw_on.contains_key("default") {
         let uncovered: Vec<&str> = spec
             .outcomes
             .iter()
@@ -387,17 +403,11 @@ fn action_node(
             ));
         }
     }
-    if on.values().any(NodeRef::is_case_entry) && !on.contains_key("default") {
-        problems.push(Problem::node(
-            file,
-            id,
-            "an outcome going to `@entry` needs a `default` for when the result names no entry",
-        ));
-    }
     Some(NodeKind::Action {
         action: name,
         params: n.params.clone().unwrap_or_default(),
         on,
+        prefer_entry,
     })
 }
 

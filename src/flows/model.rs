@@ -21,16 +21,6 @@ impl NodeRef {
         }
     }
 
-    /// The pseudo-target `@entry` of an action outcome: "go where the action's result says"
-    /// (a case lookup names the entry node of the rejection's reason code).
-    pub fn case_entry() -> Self {
-        Self::new("@", "entry")
-    }
-
-    pub fn is_case_entry(&self) -> bool {
-        self.flow == "@"
-    }
-
     /// Reads `node` (a node of `current_flow`) or `flow.node`.
     pub fn parse(target: &str, current_flow: &str) -> Option<Self> {
         let valid = |s: &str| {
@@ -120,6 +110,9 @@ pub enum NodeKind {
         action: String,
         params: BTreeMap<String, String>,
         on: BTreeMap<String, NodeRef>,
+        /// Outcomes written `@entry or <target>`: they go to the node the action's result names
+        /// (a case lookup names the entry node of the rejection's reason code), else to `on`.
+        prefer_entry: std::collections::BTreeSet<String>,
     },
     Branch(Vec<BranchArm>),
     Goto(NodeRef),

@@ -125,7 +125,13 @@ impl Locales {
         let pattern = bundle.get_message(key)?.value()?;
         let mut fluent_args = FluentArgs::new();
         for (name, value) in args {
-            fluent_args.set(name.as_str(), value.as_str());
+            // Whole numbers go in as numbers, so plural and `[0]` selectors match them.
+            match value.parse::<i64>() {
+                Ok(n) if !value.starts_with('+') && (value == "0" || !value.starts_with('0')) => {
+                    fluent_args.set(name.as_str(), n)
+                }
+                _ => fluent_args.set(name.as_str(), value.as_str()),
+            }
         }
         let mut errors = Vec::new();
         let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);

@@ -24,6 +24,8 @@ pub struct ActionContext<'a> {
     pub user_ref: Option<&'a str>,
     /// The conversation (absent when a turn is only previewed, not stored).
     pub key: Option<&'a crate::store::ConversationKey>,
+    /// A case just received with a follow-up (webhook or poll): fresher than a new lookup.
+    pub fresh_case: Option<&'a crate::cases::Case>,
     pub now: chrono::DateTime<chrono::Utc>,
 }
 

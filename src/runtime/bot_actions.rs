@@ -1,19 +1,30 @@
-//! The actions the bot performs for its flows: the photo check (in memory), and honest
-//! stand-ins for what is not built yet (case lookup, service status, follow-ups, handoff).
+//! The actions the bot performs for its flows: the case lookup and service status (over the
+//! case-status API, with the decision rules), follow-up subscriptions (in the store), the photo
+//! check (in memory), and an honest stand-in for what is not built yet (handoff to an agent).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono_tz::Tz;
 
 use super::actions::{ActionContext, ActionResult, Actions, StandIns};
-use crate::engine::ConversationState;
+use crate::cases::{CaseClient, Decision, decide, decide_failure, decide_service_status, decide_user_cases};
+use crate::engine::{CASE_ID_SLOT, ConversationState, ENTRY_SLOT};
+use crate::flows::actions::UNAVAILABLE;
 use crate::photo::{PhotoConfig, check_photo};
+use crate::store::{FollowTopic, Store, Subscription};
 
 /// Slot counting the photos that did not pass, so a user who insists can go ahead.
 const PHOTO_FAILURES: &str = "photo_failures";
 
+type Notes = Vec<(String, Vec<(String, String)>)>;
+
 pub struct BotActions {
     photo: PhotoConfig,
+    cases: Option<Arc<CaseClient>>,
+    store: Option<Arc<dyn Store>>,
+    tz: Tz,
     fallback: StandIns,
 }
 
@@ -21,8 +32,24 @@ impl BotActions {
     pub fn new(photo: PhotoConfig) -> Self {
         Self {
             photo,
+            cases: None,
+            store: None,
+            tz: chrono_tz::Asia::Shanghai,
             fallback: StandIns,
         }
+    }
+
+    /// Looks cases up through `client`; dates are told in `tz`.
+    pub fn with_cases(mut self, client: Arc<CaseClient>, tz: Tz) -> Self {
+        self.cases = Some(client);
+        self.tz = tz;
+        self
+    }
+
+    /// Keeps follow-up subscriptions in `store`.
+    pub fn with_store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     fn photo_check(&self, state: &ConversationState, photo: Option<&[u8]>) -> ActionResult {
@@ -60,18 +87,116 @@ impl BotActions {
         }
         result("failed", slots, notes)
     }
+
+    async fn case_lookup(&self, state: &ConversationState, ctx: &ActionContext<'_>) -> ActionResult {
+        let Some(client) = &self.cases else {
+            return not_built("case_lookup");
+        };
+        let guided = &state.not_helped;
+        let decision = if let Some(case) = ctx.fresh_case {
+            decide(case, ctx.now, self.tz, guided)
+        } else if let Some(case_id) = state.slots.get(CASE_ID_SLOT) {
+            match client.get_case(case_id).await {
+                Ok(case) => decide(&case, ctx.now, self.tz, guided),
+                Err(e) => decide_failure(&e, self.tz),
+            }
+        } else if let Some(user) = ctx.user_ref {
+            match client.user_cases(user, 5).await {
+                Ok(cases) => decide_user_cases(&cases, ctx.now, self.tz, guided),
+                Err(e) => decide_failure(&e, self.tz),
+            }
+        } else {
+            return result("no_case", BTreeMap::new(), Vec::new());
+        };
+        from_decision(decision)
+    }
+
+    async fn service_status(&self, ctx: &ActionContext<'_>) -> ActionResult {
+        let Some(client) = &self.cases else {
+            return not_built("service_status");
+        };
+        match client.service_status().await {
+            Ok(status) => {
+                let (outcome, slots) = decide_service_status(&status.maintenance.unwrap_or_default(), ctx.now, self.tz);
+                result(outcome, slots, Vec::new())
+            }
+            Err(e) => {
+                tracing::warn!(error = e.code(), "service status unavailable");
+                result(UNAVAILABLE, BTreeMap::new(), vec![case_error_note(e.code())])
+            }
+        }
+    }
+
+    async fn subscribe(&self, state: &ConversationState, ctx: &ActionContext<'_>, params: &BTreeMap<String, String>) -> ActionResult {
+        let (Some(store), Some(key), Some(_)) = (&self.store, ctx.key, &self.cases) else {
+            return not_built("subscribe_followup");
+        };
+        let in_maintenance = state.at.as_ref().is_some_and(|at| at.flow == "maintenance");
+        let topic = if params.get("topic").map(String::as_str) == Some("maintenance") || in_maintenance {
+            FollowTopic::Maintenance
+        } else {
+            match state.slots.get(CASE_ID_SLOT) {
+                Some(id) => FollowTopic::Case(id.clone()),
+                None => {
+                    return result(UNAVAILABLE, BTreeMap::new(), vec![("followup-needs-case".into(), Vec::new())]);
+                }
+            }
+        };
+        let last_seen = match &topic {
+            FollowTopic::Maintenance => Some("active".to_string()),
+            FollowTopic::Case(_) => state.slots.get("case_status").cloned(),
+        };
+        let subscription = Subscription {
+            key: key.clone(),
+            topic,
+            created_at: ctx.now,
+            last_seen,
+            diagnosed_cause: state.causes.last().cloned(),
+        };
+        match store.subscribe(subscription).await {
+            Ok(()) => result("subscribed", BTreeMap::new(), Vec::new()),
+            Err(e) => {
+                tracing::error!(error = %e, "a follow-up could not be stored");
+                result(UNAVAILABLE, BTreeMap::new(), Vec::new())
+            }
+        }
+    }
 }
 
-fn result(
-    outcome: &str,
-    slots: BTreeMap<String, String>,
-    notes: Vec<(String, Vec<(String, String)>)>,
-) -> ActionResult {
+fn result(outcome: &str, slots: BTreeMap<String, String>, notes: Notes) -> ActionResult {
     ActionResult {
         outcome: outcome.to_string(),
         slots,
         notes,
     }
+}
+
+fn not_built(action: &str) -> ActionResult {
+    result(UNAVAILABLE, BTreeMap::new(), vec![(format!("action-not-built-{action}"), Vec::new())])
+}
+
+fn case_error_note(code: &str) -> (String, Vec<(String, String)>) {
+    ("case-error".to_string(), vec![("error".to_string(), code.to_string())])
+}
+
+/// A decision becomes the action's result: its outcome, its slots, and the entry node of the
+/// reason code (for outcomes routed to `@entry`). An honest note when the API failed.
+fn from_decision(decision: Decision) -> ActionResult {
+    let mut slots = decision.slots;
+    let mut notes = Vec::new();
+    if let Some((flow, node)) = decision.entry {
+        slots.insert(ENTRY_SLOT.to_string(), format!("{flow}.{node}"));
+    }
+    if decision.outcome == UNAVAILABLE
+        && let Some(code) = slots.get("lookup_error")
+    {
+        notes.push(case_error_note(code));
+    }
+    if decision.outcome == "fixable" && slots.contains_key("reason_code") {
+        let args = slots.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        notes.push(("case-found-fixable".to_string(), args));
+    }
+    result(decision.outcome, slots, notes)
 }
 
 #[async_trait]
@@ -85,6 +210,9 @@ impl Actions for BotActions {
     ) -> ActionResult {
         match action {
             "photo_check" => self.photo_check(state, ctx.photo),
+            "case_lookup" => self.case_lookup(state, ctx).await,
+            "service_status" => self.service_status(ctx).await,
+            "subscribe_followup" => self.subscribe(state, ctx, params).await,
             _ => self.fallback.perform(action, params, state, ctx).await,
         }
     }

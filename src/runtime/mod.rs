@@ -7,6 +7,7 @@
 pub mod actions;
 mod bot_actions;
 mod locks;
+pub mod followups;
 pub mod outbox;
 mod render;
 
@@ -43,6 +44,8 @@ pub enum Content {
     FollowUp {
         node: String,
         slots: std::collections::BTreeMap<String, String>,
+        /// The changed case, as the webhook or the poll received it.
+        case: Option<Box<crate::cases::Case>>,
     },
 }
 
@@ -261,6 +264,7 @@ impl Runtime {
             today: now.date_naive(),
         };
         let mut photo: Option<Vec<u8>> = None;
+        let mut fresh_case: Option<Box<crate::cases::Case>> = None;
         let event = match content {
             Content::Start => Event::Start,
             Content::Button(id) => Event::Button { id },
@@ -268,7 +272,10 @@ impl Runtime {
                 photo = Some(bytes);
                 Event::Photo
             }
-            Content::FollowUp { node, slots } => Event::FollowUp { node, slots },
+            Content::FollowUp { node, slots, case } => {
+                fresh_case = case;
+                Event::FollowUp { node, slots }
+            }
             Content::Text(text) => match self.typed_button(session, &text) {
                 Some(id) => Event::Button { id },
                 None => Event::Text { text },
@@ -289,6 +296,7 @@ impl Runtime {
                             photo: photo.as_deref(),
                             user_ref,
                             key,
+                            fresh_case: fresh_case.as_deref(),
                             now,
                         };
                         let result = self
