@@ -161,6 +161,7 @@ async fn every_script_passes_and_every_flow_is_played_in_both_languages() {
                     (None, None, Some(node)) => Content::FollowUp {
                         node: node.clone(),
                         slots: [("case_id".to_string(), "KYC-DEMO-PENDING".to_string())].into(),
+                        case: None,
                     },
                     _ => {
                         failures.push(format!(
