@@ -398,7 +398,7 @@ async fn websocket(
         // Small frames and small buffers: thousands of idle sockets must stay cheap.
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(64 * 1024)
         .on_upgrade(move |socket| socket::run(socket, state, key, user_ref, ip)))
