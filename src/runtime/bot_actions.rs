@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use chrono_tz::Tz;
 
 use super::actions::{ActionContext, ActionResult, Actions, StandIns};
-use crate::cases::{CaseClient, Decision, decide, decide_failure, decide_service_status, decide_user_cases};
+use crate::cases::{
+    CaseClient, Decision, decide, decide_failure, decide_service_status, decide_user_cases,
+};
 use crate::engine::{CASE_ID_SLOT, ConversationState, ENTRY_SLOT};
 use crate::flows::actions::UNAVAILABLE;
 use crate::photo::{PhotoConfig, check_photo};
@@ -88,7 +90,11 @@ impl BotActions {
         result("failed", slots, notes)
     }
 
-    async fn case_lookup(&self, state: &ConversationState, ctx: &ActionContext<'_>) -> ActionResult {
+    async fn case_lookup(
+        &self,
+        state: &ConversationState,
+        ctx: &ActionContext<'_>,
+    ) -> ActionResult {
         let Some(client) = &self.cases else {
             return not_built("case_lookup");
         };
@@ -117,31 +123,49 @@ impl BotActions {
         };
         match client.service_status().await {
             Ok(status) => {
-                let (outcome, slots) = decide_service_status(&status.maintenance.unwrap_or_default(), ctx.now, self.tz);
+                let (outcome, slots) = decide_service_status(
+                    &status.maintenance.unwrap_or_default(),
+                    ctx.now,
+                    self.tz,
+                );
                 result(outcome, slots, Vec::new())
             }
             Err(e) => {
                 tracing::warn!(error = e.code(), "service status unavailable");
-                result(UNAVAILABLE, BTreeMap::new(), vec![case_error_note(e.code())])
+                result(
+                    UNAVAILABLE,
+                    BTreeMap::new(),
+                    vec![case_error_note(e.code())],
+                )
             }
         }
     }
 
-    async fn subscribe(&self, state: &ConversationState, ctx: &ActionContext<'_>, params: &BTreeMap<String, String>) -> ActionResult {
+    async fn subscribe(
+        &self,
+        state: &ConversationState,
+        ctx: &ActionContext<'_>,
+        params: &BTreeMap<String, String>,
+    ) -> ActionResult {
         let (Some(store), Some(key), Some(_)) = (&self.store, ctx.key, &self.cases) else {
             return not_built("subscribe_followup");
         };
         let in_maintenance = state.at.as_ref().is_some_and(|at| at.flow == "maintenance");
-        let topic = if params.get("topic").map(String::as_str) == Some("maintenance") || in_maintenance {
-            FollowTopic::Maintenance
-        } else {
-            match state.slots.get(CASE_ID_SLOT) {
-                Some(id) => FollowTopic::Case(id.clone()),
-                None => {
-                    return result(UNAVAILABLE, BTreeMap::new(), vec![("followup-needs-case".into(), Vec::new())]);
+        let topic =
+            if params.get("topic").map(String::as_str) == Some("maintenance") || in_maintenance {
+                FollowTopic::Maintenance
+            } else {
+                match state.slots.get(CASE_ID_SLOT) {
+                    Some(id) => FollowTopic::Case(id.clone()),
+                    None => {
+                        return result(
+                            UNAVAILABLE,
+                            BTreeMap::new(),
+                            vec![("followup-needs-case".into(), Vec::new())],
+                        );
+                    }
                 }
-            }
-        };
+            };
         let last_seen = match &topic {
             FollowTopic::Maintenance => Some("active".to_string()),
             FollowTopic::Case(_) => state.slots.get("case_status").cloned(),
@@ -172,11 +196,18 @@ fn result(outcome: &str, slots: BTreeMap<String, String>, notes: Notes) -> Actio
 }
 
 fn not_built(action: &str) -> ActionResult {
-    result(UNAVAILABLE, BTreeMap::new(), vec![(format!("action-not-built-{action}"), Vec::new())])
+    result(
+        UNAVAILABLE,
+        BTreeMap::new(),
+        vec![(format!("action-not-built-{action}"), Vec::new())],
+    )
 }
 
 fn case_error_note(code: &str) -> (String, Vec<(String, String)>) {
-    ("case-error".to_string(), vec![("error".to_string(), code.to_string())])
+    (
+        "case-error".to_string(),
+        vec![("error".to_string(), code.to_string())],
+    )
 }
 
 /// A decision becomes the action's result: its outcome, its slots, and the entry node of the

@@ -86,12 +86,19 @@ impl FollowUps {
         true
     }
 
-    async fn push(&self, sub: &Subscription, content: Content, message_id: String, now: DateTime<Utc>) -> bool {
+    async fn push(
+        &self,
+        sub: &Subscription,
+        content: Content,
+        message_id: String,
+        now: DateTime<Utc>,
+    ) -> bool {
         let inbound = Inbound {
             content,
             message_id: Some(message_id),
             user_ref: None,
             lang: Lang::default(),
+            lang_chosen: false,
             delivery: Delivery::Outbox,
         };
         match self.runtime.handle(&sub.key, inbound, now).await {
@@ -149,7 +156,10 @@ impl FollowUps {
                 slots: BTreeMap::new(),
                 case: None,
             };
-            if self.push(&sub, content, format!("followup:maintenance:{day}"), now).await {
+            if self
+                .push(&sub, content, format!("followup:maintenance:{day}"), now)
+                .await
+            {
                 told += 1;
                 if let Err(e) = self
                     .runtime

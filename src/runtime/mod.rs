@@ -6,8 +6,8 @@
 
 pub mod actions;
 mod bot_actions;
-mod locks;
 pub mod followups;
+mod locks;
 pub mod outbox;
 mod render;
 
@@ -69,6 +69,9 @@ pub struct Inbound {
     pub user_ref: Option<String>,
     /// The language to start a new conversation in.
     pub lang: Lang,
+    /// Whether the user chose `lang` (a language switch in the widget): a start message then
+    /// switches an existing conversation too, and the bot repeats its question in that language.
+    pub lang_chosen: bool,
     pub delivery: Delivery,
 }
 
@@ -79,6 +82,7 @@ impl Inbound {
             message_id: None,
             user_ref: None,
             lang,
+            lang_chosen: false,
             delivery: Delivery::Inline,
         }
     }
@@ -183,6 +187,9 @@ impl Runtime {
         };
         if inbound.user_ref.is_some() {
             conversation.user_ref = inbound.user_ref.clone();
+        }
+        if inbound.lang_chosen && matches!(inbound.content, Content::Start) {
+            conversation.session.state.lang = inbound.lang;
         }
         let today = now.date_naive();
         let node_before = conversation.session.state.at.clone();

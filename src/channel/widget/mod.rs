@@ -72,6 +72,12 @@ impl WidgetState {
         self.per_visitor.check(key.as_str())?;
         self.per_ip.check(ip)
     }
+
+    /// Reading history and opening the socket count against the address only: a page load
+    /// must not use up the visitor's messages.
+    fn check_ip_rate(&self, ip: &str) -> Result<(), Duration> {
+        self.per_ip.check(ip)
+    }
 }
 
 /// One error shape for every 4xx/5xx: RFC 9457 problem details.
@@ -194,6 +200,7 @@ async fn admit(
     headers: &HeaderMap,
     token: Option<&str>,
     ip: &str,
+    sends: bool,
 ) -> Result<(ConversationKey, Option<String>), Problem> {
     let key = ConversationKey::new("widget", id).map_err(|e| {
         Problem::new(
@@ -211,7 +218,12 @@ async fn admit(
         .identity
         .verify(token, Utc::now().timestamp())
         .map_err(|e| Problem::new(StatusCode::FORBIDDEN, e.code(), e.to_string()))?;
-    if let Err(wait) = state.check_rate(&key, ip) {
+    let rate = if sends {
+        state.check_rate(&key, ip)
+    } else {
+        state.check_ip_rate(ip)
+    };
+    if let Err(wait) = rate {
         let mut p = Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -255,7 +267,7 @@ async fn message(
     body: Result<Json<MessageBody>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let Json(body) = body.map_err(|e| Problem::new(e.status(), "bad_body", e.body_text()))?;
-    let (key, user_ref) = admit(&state, &id, &headers, None, &peer.ip().to_string()).await?;
+    let (key, user_ref) = admit(&state, &id, &headers, None, &peer.ip().to_string(), true).await?;
     let content = match (body.text, body.button, body.start) {
         (Some(text), None, None) => Content::Text(text),
         (None, Some(button), None) => Content::Button(button),
@@ -268,12 +280,18 @@ async fn message(
             ));
         }
     };
-    let lang = body
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default();
-    deliver(&state, &key, content, body.client_id, user_ref, lang).await
+    let chosen = body.lang.as_deref().and_then(Lang::parse);
+    let lang = chosen.unwrap_or_default();
+    deliver(
+        &state,
+        &key,
+        content,
+        body.client_id,
+        user_ref,
+        lang,
+        chosen.is_some(),
+    )
+    .await
 }
 
 async fn deliver(
@@ -283,12 +301,14 @@ async fn deliver(
     client_id: String,
     user_ref: Option<String>,
     lang: Lang,
+    lang_chosen: bool,
 ) -> Result<Response, Problem> {
     let inbound = Inbound {
         content,
         message_id: Some(client_id),
         user_ref,
         lang,
+        lang_chosen,
         delivery: Delivery::Inline,
     };
     match state.runtime.handle(key, inbound, Utc::now()).await {
@@ -338,7 +358,7 @@ async fn photo(
                 "X-Client-Id is required",
             )
         })?;
-    let (key, user_ref) = admit(&state, &id, &headers, None, &peer.ip().to_string()).await?;
+    let (key, user_ref) = admit(&state, &id, &headers, None, &peer.ip().to_string(), true).await?;
     let lang = state
         .runtime
         .store()
@@ -354,6 +374,7 @@ async fn photo(
         client_id,
         user_ref,
         lang,
+        false,
     )
     .await
 }
@@ -364,7 +385,7 @@ async fn transcript(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let (key, _) = admit(&state, &id, &headers, None, &peer.ip().to_string()).await?;
+    let (key, _) = admit(&state, &id, &headers, None, &peer.ip().to_string(), false).await?;
     match state.runtime.store().transcript(&key).await {
         Ok(entries) => Ok(Json(json!({ "entries": entries })).into_response()),
         Err(e) => {
@@ -393,7 +414,8 @@ async fn websocket(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, Problem> {
     let ip = peer.ip().to_string();
-    let (key, user_ref) = admit(&state, &id, &headers, query.identity.as_deref(), &ip).await?;
+    let (key, user_ref) =
+        admit(&state, &id, &headers, query.identity.as_deref(), &ip, false).await?;
     Ok(upgrade
         // Small frames and small buffers: thousands of idle sockets must stay cheap.
         .max_message_size(MAX_FRAME)

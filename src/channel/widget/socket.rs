@@ -163,6 +163,7 @@ async fn handle_frame(
             .as_deref()
             .and_then(crate::i18n::Lang::parse)
             .unwrap_or_default(),
+        lang_chosen: frame.lang.is_some(),
         delivery: Delivery::Inline,
     };
     match state.runtime.handle(key, inbound, Utc::now()).await {
