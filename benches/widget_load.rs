@@ -57,7 +57,10 @@ fn main() {
     };
     std::thread::spawn(move || for _ in lines {});
     let pid = child.id();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     rt.block_on(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let before = rss_kib(pid);

@@ -150,7 +150,8 @@ impl Config {
             timezone,
             followup_poll_secs,
             webhook_secret: var("KYCDESK_WEBHOOK_SECRET").map(String::into_bytes),
-            sandbox_listen: var("KYCDESK_SANDBOX_LISTEN").unwrap_or_else(|| "127.0.0.1:8090".into()),
+            sandbox_listen: var("KYCDESK_SANDBOX_LISTEN")
+                .unwrap_or_else(|| "127.0.0.1:8090".into()),
             rate_visitor: rate(
                 "KYCDESK_RATE_VISITOR",
                 var("KYCDESK_RATE_VISITOR"),

@@ -3,6 +3,7 @@
 //! The module layout follows the architecture (see README.md):
 //! channels → runtime → engine (flows + nlu), with i18n rendering the engine's locale keys.
 
+pub mod cases;
 pub mod channel;
 pub mod config;
 pub mod content;
@@ -11,8 +12,7 @@ pub mod entities;
 pub mod flows;
 pub mod i18n;
 pub mod nlu;
+pub mod photo;
 pub mod runtime;
 pub mod serve;
 pub mod store;
-pub mod photo;
-pub mod cases;

@@ -196,7 +196,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let actions = BotActions::new(PhotoConfig::default())
                 .with_cases(backend.client.clone(), config.timezone)
                 .with_store(store.clone());
-            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(actions), store.clone());
+            let runtime = Runtime::new(
+                loaded.engine,
+                loaded.locales,
+                Arc::new(actions),
+                store.clone(),
+            );
             let followups = FollowUps::new(runtime.clone(), backend.client.clone());
             let polling = tokio::spawn(
                 followups.poll_forever(std::time::Duration::from_secs(config.followup_poll_secs)),
@@ -229,7 +234,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&config.sandbox_listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.sandbox_listen))?;
-            eprintln!("sandbox case-status API on http://{}", listener.local_addr()?);
+            eprintln!(
+                "sandbox case-status API on http://{}",
+                listener.local_addr()?
+            );
             kycdesk::cases::sandbox::serve(listener, state).await?;
             Ok(ExitCode::SUCCESS)
         }

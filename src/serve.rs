@@ -10,13 +10,13 @@ use chrono::Utc;
 
 use rand::RngCore;
 
+use crate::cases::sandbox::{RunningSandbox, SandboxConfig, SandboxState, spawn_on_loopback};
+use crate::cases::{CaseClient, CaseClientConfig, ReplayGuard};
+use crate::channel::hooks::{self, HookState};
 use crate::channel::widget::guard::{AllowedOrigins, RateLimiter};
 use crate::channel::widget::identity::IdentityVerifier;
 use crate::channel::widget::{self, WidgetState};
 use crate::config::Config;
-use crate::cases::sandbox::{RunningSandbox, SandboxConfig, SandboxState, spawn_on_loopback};
-use crate::cases::{CaseClient, CaseClientConfig, ReplayGuard};
-use crate::channel::hooks::{self, HookState};
 use crate::runtime::Runtime;
 use crate::runtime::followups::FollowUps;
 use crate::runtime::outbox::Deliverer;

@@ -43,7 +43,11 @@ async fn case_updated(State(state): State<HookState>, headers: HeaderMap, body: 
     match verified {
         Ok(case) => {
             let told = state.followups.case_changed(&case, Utc::now()).await;
-            (StatusCode::OK, Json(json!({"accepted": true, "told": told}))).into_response()
+            (
+                StatusCode::OK,
+                Json(json!({"accepted": true, "told": told})),
+            )
+                .into_response()
         }
         Err(e) => {
             tracing::warn!(error = %e, "a case-update delivery was refused");
