@@ -245,10 +245,14 @@ async fn admit(
     Ok((key, user_ref))
 }
 
+/// A message from the widget: the body of `POST …/messages`, or a socket frame (which also
+/// carries `"type": "message"`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MessageBody {
-    client_id: String,
+pub(crate) struct MessageBody {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    pub client_id: String,
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
@@ -257,6 +261,29 @@ struct MessageBody {
     start: Option<bool>,
     #[serde(default)]
     lang: Option<String>,
+}
+
+/// What a message body asks for.
+pub(crate) struct Message {
+    pub content: Content,
+    /// The language the visitor chose, when the body names one.
+    pub lang: Option<Lang>,
+}
+
+impl MessageBody {
+    /// Exactly one of `text`, `button` or `start: true`.
+    pub(crate) fn message(&self) -> Result<Message, &'static str> {
+        let content = match (&self.text, &self.button, self.start) {
+            (Some(text), None, None) => Content::Text(text.clone()),
+            (None, Some(button), None) => Content::Button(button.clone()),
+            (None, None, Some(true)) => Content::Start,
+            _ => return Err("give exactly one of `text`, `button` or `start: true`"),
+        };
+        Ok(Message {
+            content,
+            lang: self.lang.as_deref().and_then(Lang::parse),
+        })
+    }
 }
 
 async fn message(
@@ -268,28 +295,19 @@ async fn message(
 ) -> Result<Response, Problem> {
     let Json(body) = body.map_err(|e| Problem::new(e.status(), "bad_body", e.body_text()))?;
     let (key, user_ref) = admit(&state, &id, &headers, None, &peer.ip().to_string(), true).await?;
-    let content = match (body.text, body.button, body.start) {
-        (Some(text), None, None) => Content::Text(text),
-        (None, Some(button), None) => Content::Button(button),
-        (None, None, Some(true)) => Content::Start,
-        _ => {
-            return Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "give exactly one of `text`, `button` or `start: true`",
-            ));
-        }
-    };
-    let chosen = body.lang.as_deref().and_then(Lang::parse);
-    let lang = chosen.unwrap_or_default();
+    let message = body
+        .message()
+        .map_err(|detail| Problem::new(StatusCode::BAD_REQUEST, "bad_body", detail))?;
+    let lang = message.lang.unwrap_or_default();
+    let chosen = message.lang.is_some();
     deliver(
         &state,
         &key,
-        content,
+        message.content,
         body.client_id,
         user_ref,
         lang,
-        chosen.is_some(),
+        chosen,
     )
     .await
 }
@@ -359,14 +377,8 @@ async fn photo(
             )
         })?;
     let (key, user_ref) = admit(&state, &id, &headers, None, &peer.ip().to_string(), true).await?;
-    let lang = state
-        .runtime
-        .store()
-        .load(&key)
-        .await
-        .ok()
-        .flatten()
-        .map_or(Lang::default(), |c| c.session.state.lang);
+    // The stored conversation's language wins; this is only for a photo that opens one.
+    let lang = Lang::default();
     deliver(
         &state,
         &key,

@@ -9,13 +9,12 @@ use async_trait::async_trait;
 use axum::extract::ws::{Message, WebSocket};
 use chrono::Utc;
 use futures::{SinkExt, StreamExt};
-use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::WidgetState;
+use super::{MessageBody, WidgetState};
 use crate::runtime::outbox::{DeliveryError, Outlet};
-use crate::runtime::{Content, Delivery, Inbound};
+use crate::runtime::{Delivery, Inbound};
 use crate::store::{ConversationKey, OutboxItem};
 
 /// Frames queued for one socket before it counts as not reading.
@@ -73,22 +72,6 @@ impl Outlet for Hub {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClientFrame {
-    #[serde(rename = "type")]
-    kind: String,
-    client_id: String,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    button: Option<String>,
-    #[serde(default)]
-    start: Option<bool>,
-    #[serde(default)]
-    lang: Option<String>,
-}
-
 pub async fn run(
     socket: WebSocket,
     state: WidgetState,
@@ -136,34 +119,26 @@ async fn handle_frame(
     if let Err(wait) = state.check_rate(key, ip) {
         return json!({"type": "error", "code": "rate_limited", "retry_after": wait.as_secs().max(1)}).to_string();
     }
-    let frame: ClientFrame = match serde_json::from_str(text) {
+    let frame: MessageBody = match serde_json::from_str(text) {
         Ok(f) => f,
         Err(e) => return error("bad_frame", e.to_string()),
     };
-    if frame.kind != "message" {
-        return error("bad_frame", format!("unknown frame type `{}`", frame.kind));
+    if frame.kind.as_deref() != Some("message") {
+        return error(
+            "bad_frame",
+            "a frame is {\"type\": \"message\", ...}".into(),
+        );
     }
-    let content = match (frame.text, frame.button, frame.start) {
-        (Some(t), None, None) => Content::Text(t),
-        (None, Some(b), None) => Content::Button(b),
-        (None, None, Some(true)) => Content::Start,
-        _ => {
-            return error(
-                "bad_frame",
-                "give exactly one of text, button or start".into(),
-            );
-        }
+    let message = match frame.message() {
+        Ok(m) => m,
+        Err(detail) => return error("bad_frame", detail.into()),
     };
     let inbound = Inbound {
-        content,
+        content: message.content,
         message_id: Some(frame.client_id.clone()),
         user_ref: user_ref.map(String::from),
-        lang: frame
-            .lang
-            .as_deref()
-            .and_then(crate::i18n::Lang::parse)
-            .unwrap_or_default(),
-        lang_chosen: frame.lang.is_some(),
+        lang: message.lang.unwrap_or_default(),
+        lang_chosen: message.lang.is_some(),
         delivery: Delivery::Inline,
     };
     match state.runtime.handle(key, inbound, Utc::now()).await {
