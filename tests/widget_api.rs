@@ -256,24 +256,6 @@ async fn sizes_types_and_floods_get_specific_answers() {
 }
 
 #[tokio::test]
-async fn user_text_with_html_comes_back_as_plain_data() {
-    let app = app(false, (100.0, 100)).await;
-    let r = post(
-        &app,
-        "v_x",
-        json!({"client_id": "x1", "text": "<img src=x onerror=alert(1)>"}),
-        &[],
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    assert!(
-        r.headers()
-            .get("content-type")
-            .is_some_and(|v| v.to_str().is_ok_and(|t| t.starts_with("application/json")))
-    );
-}
-
-#[tokio::test]
 async fn a_socket_drops_and_resumes_without_losing_or_repeating() {
     let app = app(false, (100.0, 100)).await;
     let url = format!(
