@@ -56,7 +56,7 @@ enum Command {
         #[command(subcommand)]
         command: FlowsCommand,
     },
-    /// The main job: the chat API over HTTP (the widget, console and Telegram come next).
+    /// The main job: the web widget, chat API, webhook and follow-ups (console and Telegram come next).
     Serve,
     /// Remove everything stored about a person or a conversation.
     Erase {
