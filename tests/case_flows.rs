@@ -28,7 +28,6 @@ struct World {
 }
 
 async fn world() -> World {
-    let loaded = common::loaded();
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SledStore::open(dir.path()).expect("store");
     let sandbox = spawn_on_loopback(SandboxState::demo(SandboxConfig::default()).expect("demo"))
@@ -41,26 +40,13 @@ async fn world() -> World {
     let actions = BotActions::new(PhotoConfig::default())
         .with_cases(client.clone(), chrono_tz::Asia::Shanghai)
         .with_store(store.clone());
-    let runtime = Runtime::new(
-        loaded.engine.clone(),
-        loaded.locales.clone(),
-        Arc::new(actions),
-        store,
-    );
+    let runtime = common::runtime_with(Arc::new(actions), store);
     World {
         runtime,
         client,
         sandbox,
         _dir: dir,
     }
-}
-
-fn said(turn: &Turn) -> String {
-    turn.messages
-        .iter()
-        .map(|m| m.text.clone())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The first sentence of a node's first message, in `lang` (enough to prove it was said).
@@ -181,23 +167,23 @@ async fn every_demo_case_reaches_its_node_in_both_languages() {
                 failures.push(format!(
                     "{lang} {case}: waits at {}, expected {waits}\n{}",
                     turn.node,
-                    said(&turn)
+                    common::said(&turn)
                 ));
                 continue;
             }
             if let Some(entry) = entry {
                 let remedy = opening(&world.runtime, entry, lang);
-                if !said(&turn).contains(&remedy) {
+                if !common::said(&turn).contains(&remedy) {
                     failures.push(format!(
                         "{lang} {case}: the remedy of {entry} ({remedy:?}) was not said:\n{}",
-                        said(&turn)
+                        common::said(&turn)
                     ));
                 }
             }
             // Sensitive cases get neutral words: no risk-control detail.
             if ["BANNED", "FINAL"].contains(case) {
                 for word in ["风控", "黑名单", "blocklist", "watchlist", "fraud", "spoof"] {
-                    if said(&turn).to_lowercase().contains(word) {
+                    if common::said(&turn).to_lowercase().contains(word) {
                         failures.push(format!("{lang} {case}: says {word:?}"));
                     }
                 }
@@ -219,8 +205,13 @@ async fn a_signed_in_user_needs_no_case_id() {
         Some("u_demo"),
     )
     .await;
-    assert_eq!(turn.node, "photo_quality.photo_glare", "{}", said(&turn));
-    assert!(said(&turn).contains("KYC-DEMO-PHOTO"));
+    assert_eq!(
+        turn.node,
+        "photo_quality.photo_glare",
+        "{}",
+        common::said(&turn)
+    );
+    assert!(common::said(&turn).contains("KYC-DEMO-PHOTO"));
 }
 
 #[tokio::test]
@@ -245,7 +236,11 @@ async fn a_broken_api_gets_an_honest_answer_and_the_flow_carries_on() {
             Lang::En => format!("verification failed, case {fault}"),
         };
         let turn = tell(&world, &key, lang, &text, None).await;
-        assert!(said(&turn).contains(expected), "{fault}: {}", said(&turn));
+        assert!(
+            common::said(&turn).contains(expected),
+            "{fault}: {}",
+            common::said(&turn)
+        );
         assert_eq!(turn.node, "verification_failed.which", "{fault}");
         let next = world
             .runtime
@@ -276,7 +271,7 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
         None,
     )
     .await;
-    assert_eq!(turn.node, "status.pending", "{}", said(&turn));
+    assert_eq!(turn.node, "status.pending", "{}", common::said(&turn));
     let turn = world
         .runtime
         .handle(
@@ -286,7 +281,7 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
         )
         .await
         .expect("stored");
-    assert_eq!(turn.node, "status.subscribed", "{}", said(&turn));
+    assert_eq!(turn.node, "status.subscribed", "{}", common::said(&turn));
 
     let followups = FollowUps::new(world.runtime.clone(), world.client.clone());
     let state = HookState {
@@ -355,7 +350,7 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
         .expect("outbox");
     assert_eq!(pending.len(), 1, "{pending:#?}");
     assert_eq!(pending[0].turn.node, "status.approved");
-    assert!(said(&pending[0].turn).contains("KYC-DEMO-PENDING"));
+    assert!(common::said(&pending[0].turn).contains("KYC-DEMO-PENDING"));
     let stored = world
         .runtime
         .store()
@@ -392,7 +387,7 @@ async fn polling_tells_when_the_maintenance_ends() {
         .set_maintenance_mode(MaintenanceMode::Active);
     let key = ConversationKey::new("test", "maint").expect("key");
     let turn = tell(&world, &key, Lang::ZhCn, "系统一直在维护 进不去", None).await;
-    assert_eq!(turn.node, "maintenance.active", "{}", said(&turn));
+    assert_eq!(turn.node, "maintenance.active", "{}", common::said(&turn));
     let mut inbound = Inbound::new(Content::Button("notify".into()), Lang::ZhCn);
     inbound.delivery = Delivery::Inline;
     let turn = world
@@ -404,7 +399,7 @@ async fn polling_tells_when_the_maintenance_ends() {
         turn.node.starts_with("maintenance.subscribed"),
         "{}: {}",
         turn.node,
-        said(&turn)
+        common::said(&turn)
     );
     let followups = FollowUps::new(world.runtime.clone(), world.client.clone());
     assert_eq!(
@@ -430,5 +425,5 @@ async fn polling_tells_when_the_maintenance_ends() {
         .expect("outbox");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].turn.node, "followup.maintenance_over");
-    assert!(said(&pending[0].turn).contains("维护已经结束"));
+    assert!(common::said(&pending[0].turn).contains("维护已经结束"));
 }

@@ -11,27 +11,13 @@ use std::sync::Arc;
 
 use kycdesk::i18n::Lang;
 use kycdesk::photo::PhotoConfig;
-use kycdesk::runtime::{BotActions, Content, Runtime, Turn};
+use kycdesk::runtime::{BotActions, Content, Runtime};
 
 fn runtime() -> (Runtime, tempfile::TempDir) {
-    let loaded = common::loaded();
     let dir = tempfile::tempdir().expect("temp dir");
     let store = kycdesk::store::SledStore::open(dir.path()).expect("store");
-    let runtime = Runtime::new(
-        loaded.engine.clone(),
-        loaded.locales.clone(),
-        Arc::new(BotActions::new(PhotoConfig::default())),
-        store,
-    );
-    (runtime, dir)
-}
-
-fn said(turn: &Turn) -> String {
-    turn.messages
-        .iter()
-        .map(|m| m.text.clone())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let actions = Arc::new(BotActions::new(PhotoConfig::default()));
+    (common::runtime_with(actions, store), dir)
 }
 
 #[tokio::test]
@@ -44,8 +30,17 @@ async fn a_photo_sent_in_chat_is_checked_and_the_user_can_proceed_after_two_fail
     let turn = runtime
         .turn(&mut session, Content::Photo(good), None, now)
         .await;
-    assert_eq!(turn.node, "photo_quality.check_passed", "{}", said(&turn));
-    assert!(said(&turn).contains("Looks good"), "{}", said(&turn));
+    assert_eq!(
+        turn.node,
+        "photo_quality.check_passed",
+        "{}",
+        common::said(&turn)
+    );
+    assert!(
+        common::said(&turn).contains("Looks good"),
+        "{}",
+        common::said(&turn)
+    );
 
     let dark = synthetic::jpeg(
         &synthetic::scale_brightness(&synthetic::clean_scene(), 0.2),
@@ -58,12 +53,12 @@ async fn a_photo_sent_in_chat_is_checked_and_the_user_can_proceed_after_two_fail
         turn.node,
         "photo_quality.check_failed_first",
         "{}",
-        said(&turn)
+        common::said(&turn)
     );
     assert!(
-        said(&turn).to_lowercase().contains("dark"),
+        common::said(&turn).to_lowercase().contains("dark"),
         "a specific instruction: {}",
-        said(&turn)
+        common::said(&turn)
     );
     let ids: Vec<&str> = turn
         .messages
@@ -82,13 +77,17 @@ async fn a_photo_sent_in_chat_is_checked_and_the_user_can_proceed_after_two_fail
         turn.node,
         "photo_quality.check_failed_again",
         "{}",
-        said(&turn)
+        common::said(&turn)
     );
     let turn = runtime
         .turn(&mut session, Content::Button("proceed".into()), None, now)
         .await;
     assert_eq!(turn.node, "photo_quality.proceed_anyway");
-    assert!(said(&turn).contains("upload it anyway"), "{}", said(&turn));
+    assert!(
+        common::said(&turn).contains("upload it anyway"),
+        "{}",
+        common::said(&turn)
+    );
 }
 
 #[tokio::test]
@@ -110,13 +109,13 @@ async fn a_file_that_is_not_an_image_gets_a_clear_answer_in_the_users_language()
         "{}",
         turn.node
     );
-    assert!(!said(&turn).is_empty());
+    assert!(!common::said(&turn).is_empty());
     assert!(
-        said(&turn)
+        common::said(&turn)
             .chars()
             .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
         "{}",
-        said(&turn)
+        common::said(&turn)
     );
 }
 

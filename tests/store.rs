@@ -114,7 +114,7 @@ async fn messages_of_one_conversation_keep_their_order_under_concurrency() {
 #[tokio::test]
 async fn no_clear_id_or_phone_number_reaches_the_files() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (runtime, _guard) = common::runtime_in(dir.path());
+    let runtime = common::runtime_in(dir.path());
     let k = key("pii");
     let messages = [
         "我的身份证号是 11010519491231002X，手机１３８１２３４５６７８，怎么还是不对",
@@ -204,7 +204,7 @@ async fn no_clear_id_or_phone_number_reaches_the_files() {
 #[tokio::test]
 async fn erasure_leaves_no_trace_of_a_canary_in_the_raw_files() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (runtime, _guard) = common::runtime_in(dir.path());
+    let runtime = common::runtime_in(dir.path());
     let canary = "CANARY-7f3a9c-unmistakable";
     let victim = key("victim");
     let other = key("other");
@@ -311,7 +311,7 @@ async fn unreadable_data_is_named_not_ignored() {
     // A key file lost: the conversation cannot be read, and the error says why.
     let dir = tempfile::tempdir().expect("temp dir");
     {
-        let (runtime, _g) = common::runtime_in(dir.path());
+        let runtime = common::runtime_in(dir.path());
         runtime
             .handle(
                 &key("lost"),

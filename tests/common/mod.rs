@@ -33,25 +33,41 @@ pub fn loaded() -> &'static Loaded {
     })
 }
 
-/// A runtime over a fresh store in a temporary directory (kept alive by the returned guard).
-/// Call inside a Tokio runtime.
+/// A runtime with the stand-in actions over a fresh store in a temporary directory (kept alive
+/// by the returned guard). Call inside a Tokio runtime.
 pub fn runtime() -> (Runtime, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (runtime, ()) = runtime_in(dir.path());
+    let runtime = runtime_in(dir.path());
     (runtime, dir)
 }
 
-/// A runtime over a store in `dir`.
-pub fn runtime_in(dir: &std::path::Path) -> (Runtime, ()) {
-    let loaded = loaded();
+/// A runtime with the stand-in actions over a store in `dir`.
+pub fn runtime_in(dir: &std::path::Path) -> Runtime {
     let store = kycdesk::store::SledStore::open(dir).expect("store opens");
-    let runtime = Runtime::new(
+    runtime_with(Arc::new(StandIns), store)
+}
+
+/// A runtime with the given actions and store, on the project's own content.
+pub fn runtime_with(
+    actions: Arc<dyn kycdesk::runtime::Actions>,
+    store: Arc<dyn kycdesk::store::Store>,
+) -> Runtime {
+    let loaded = loaded();
+    Runtime::new(
         loaded.engine.clone(),
         loaded.locales.clone(),
-        Arc::new(StandIns),
+        actions,
         store,
-    );
-    (runtime, ())
+    )
+}
+
+/// Everything a turn said, one message a line.
+pub fn said(turn: &kycdesk::runtime::Turn) -> String {
+    turn.messages
+        .iter()
+        .map(|m| m.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A fixed moment (10:00 UTC on `today()`), so that tests do not depend on the clock.

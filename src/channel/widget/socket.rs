@@ -48,14 +48,6 @@ impl Hub {
         }
         n
     }
-
-    pub fn connected(&self, key: &ConversationKey) -> bool {
-        self.sockets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .is_some_and(|l| l.iter().any(|tx| !tx.is_closed()))
-    }
 }
 
 /// Delivers outbox items of the widget channel to open sockets; with none open the item waits
