@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use regex::Regex;
 
+use crate::channel::client_addr::{BadProxy, TrustedProxies};
+use crate::channel::limits::{LimitSettings, Rate};
 use crate::entities::DEFAULT_CASE_ID_PATTERN;
 use crate::flows::source::ContentSource;
 
@@ -23,6 +25,12 @@ pub enum ConfigError {
     TimeZone(String),
     #[error("KYCDESK_FOLLOWUP_POLL_SECS must be a whole number of seconds (5 or more), not `{0}`")]
     PollSecs(String),
+    #[error("KYCDESK_TRUSTED_PROXIES: {0}")]
+    Proxies(#[from] BadProxy),
+    #[error("{0} must be a whole number from {1} to {2}, not `{3}`")]
+    Number(&'static str, u64, u64, String),
+    #[error("KYCDESK_PUBLIC_ORIGIN must be an origin such as https://kyc.example.com, not `{0}`")]
+    PublicOrigin(String),
 }
 
 #[derive(Clone)]
@@ -42,10 +50,23 @@ pub struct Config {
     pub enforce_identity: bool,
     /// Sites allowed to embed the widget (`KYCDESK_ALLOWED_ORIGINS`, comma-separated).
     pub allowed_origins: String,
-    /// Messages per second and burst, per visitor (`KYCDESK_RATE_VISITOR`, default `1/10`).
-    pub rate_visitor: (f64, u32),
-    /// Requests per second and burst, per IP address (`KYCDESK_RATE_IP`, default `20/100`).
-    pub rate_ip: (f64, u32),
+    /// Every rate limit (`KYCDESK_RATE_*`, `KYCDESK_NEW_CONVERSATIONS_*`).
+    pub limits: LimitSettings,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (`KYCDESK_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
+    /// The origin(s) the server itself is reached at (`KYCDESK_PUBLIC_ORIGIN`); in demo mode
+    /// the listening address is added.
+    pub public_origin: String,
+    /// Time to send a request's headers (`KYCDESK_HEADER_TIMEOUT_MS`, default 10,000).
+    pub header_timeout_ms: u64,
+    /// Open connections per client address (`KYCDESK_MAX_CONNECTIONS_PER_CLIENT`, 32).
+    pub max_connections_per_client: usize,
+    /// Open connections in all (`KYCDESK_MAX_CONNECTIONS`, 8,192).
+    pub max_connections: usize,
+    /// Most bytes one conversation may store (`KYCDESK_CONVERSATION_QUOTA_KB`, 1,024).
+    pub conversation_quota_bytes: u64,
+    /// Longest an identity token may live (`KYCDESK_IDENTITY_MAX_LIFETIME_SECS`, 43,200).
+    pub identity_max_lifetime_secs: i64,
     /// The time zone dates are told in (`KYCDESK_TIMEZONE`, default `Asia/Shanghai`).
     pub timezone: chrono_tz::Tz,
     /// How often followed cases are polled when no webhook is configured
@@ -71,6 +92,38 @@ fn rate(
     parsed.ok_or(ConfigError::Rate(name, v))
 }
 
+fn number(
+    name: &'static str,
+    value: Option<String>,
+    default: u64,
+    range: (u64, u64),
+) -> Result<u64, ConfigError> {
+    let Some(v) = value else { return Ok(default) };
+    match v.trim().parse::<u64>() {
+        Ok(n) if (range.0..=range.1).contains(&n) => Ok(n),
+        _ => Err(ConfigError::Number(name, range.0, range.1, v)),
+    }
+}
+
+fn limit(name: &'static str, value: Option<String>, default: Rate) -> Result<Rate, ConfigError> {
+    let (per_second, burst) = rate(name, value, (default.per_second, default.burst))?;
+    Ok(Rate::new(per_second, burst))
+}
+
+fn public_origin(value: Option<String>) -> Result<String, ConfigError> {
+    let Some(v) = value else {
+        return Ok(String::new());
+    };
+    for origin in v.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let shaped = (origin.starts_with("https://") || origin.starts_with("http://"))
+            && !origin.trim_end_matches('/')[8..].contains('/');
+        if !shaped {
+            return Err(ConfigError::PublicOrigin(origin.to_string()));
+        }
+    }
+    Ok(v)
+}
+
 impl std::fmt::Debug for Secret<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.0.is_some() { "***" } else { "none" })
@@ -85,7 +138,12 @@ impl Config {
     /// `KYCDESK_LOCALES_DIR`; without them, from `./flows` and `./locales` when both exist (the
     /// operator edits them in place), else from the copy built into the binary.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings from `lookup` instead of the environment (tests, embedding).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let content = match (var("KYCDESK_FLOWS_DIR"), var("KYCDESK_LOCALES_DIR")) {
             (Some(flows), Some(locales)) => ContentSource::Dirs {
                 flows: flows.into(),
@@ -152,12 +210,75 @@ impl Config {
             webhook_secret: var("KYCDESK_WEBHOOK_SECRET").map(String::into_bytes),
             sandbox_listen: var("KYCDESK_SANDBOX_LISTEN")
                 .unwrap_or_else(|| "127.0.0.1:8090".into()),
-            rate_visitor: rate(
-                "KYCDESK_RATE_VISITOR",
-                var("KYCDESK_RATE_VISITOR"),
-                (1.0, 10),
+            limits: {
+                let d = LimitSettings::default();
+                LimitSettings {
+                    per_address: limit("KYCDESK_RATE_IP", var("KYCDESK_RATE_IP"), d.per_address)?,
+                    per_conversation: limit(
+                        "KYCDESK_RATE_VISITOR",
+                        var("KYCDESK_RATE_VISITOR"),
+                        d.per_conversation,
+                    )?,
+                    per_user: limit("KYCDESK_RATE_USER", var("KYCDESK_RATE_USER"), d.per_user)?,
+                    failed_checks: limit(
+                        "KYCDESK_RATE_FAILED_CHECKS",
+                        var("KYCDESK_RATE_FAILED_CHECKS"),
+                        d.failed_checks,
+                    )?,
+                    webhook: limit(
+                        "KYCDESK_RATE_WEBHOOK",
+                        var("KYCDESK_RATE_WEBHOOK"),
+                        d.webhook,
+                    )?,
+                    new_per_address: Rate::per_day(number(
+                        "KYCDESK_NEW_CONVERSATIONS_PER_ADDRESS",
+                        var("KYCDESK_NEW_CONVERSATIONS_PER_ADDRESS"),
+                        u64::from(d.new_per_address.burst),
+                        (1, 1_000_000),
+                    )? as u32),
+                    new_per_user: Rate::per_day(number(
+                        "KYCDESK_NEW_CONVERSATIONS_PER_USER",
+                        var("KYCDESK_NEW_CONVERSATIONS_PER_USER"),
+                        u64::from(d.new_per_user.burst),
+                        (1, 1_000_000),
+                    )? as u32),
+                }
+            },
+            trusted_proxies: TrustedProxies::parse(
+                &var("KYCDESK_TRUSTED_PROXIES").unwrap_or_default(),
             )?,
-            rate_ip: rate("KYCDESK_RATE_IP", var("KYCDESK_RATE_IP"), (20.0, 100))?,
+            public_origin: public_origin(var("KYCDESK_PUBLIC_ORIGIN"))?,
+            header_timeout_ms: number(
+                "KYCDESK_HEADER_TIMEOUT_MS",
+                var("KYCDESK_HEADER_TIMEOUT_MS"),
+                10_000,
+                (100, 600_000),
+            )?,
+            max_connections_per_client: number(
+                "KYCDESK_MAX_CONNECTIONS_PER_CLIENT",
+                var("KYCDESK_MAX_CONNECTIONS_PER_CLIENT"),
+                32,
+                (1, 100_000),
+            )? as usize,
+            max_connections: number(
+                "KYCDESK_MAX_CONNECTIONS",
+                var("KYCDESK_MAX_CONNECTIONS"),
+                8192,
+                (16, 1_000_000),
+            )? as usize,
+            conversation_quota_bytes: 1024
+                * number(
+                    "KYCDESK_CONVERSATION_QUOTA_KB",
+                    var("KYCDESK_CONVERSATION_QUOTA_KB"),
+                    1024,
+                    (16, 1_048_576),
+                )?,
+            identity_max_lifetime_secs: number(
+                "KYCDESK_IDENTITY_MAX_LIFETIME_SECS",
+                var("KYCDESK_IDENTITY_MAX_LIFETIME_SECS"),
+                43_200,
+                (60, 30 * 86_400),
+            )? as i64,
             widget_secret,
             enforce_identity: var("KYCDESK_ENFORCE_IDENTITY")
                 .is_some_and(|v| v == "1" || v == "true"),
@@ -181,8 +302,14 @@ impl std::fmt::Debug for Config {
             .field("widget_secret", &Secret(&self.widget_secret))
             .field("enforce_identity", &self.enforce_identity)
             .field("allowed_origins", &self.allowed_origins)
-            .field("rate_visitor", &self.rate_visitor)
-            .field("rate_ip", &self.rate_ip)
+            .field("limits", &self.limits)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("public_origin", &self.public_origin)
+            .field("header_timeout_ms", &self.header_timeout_ms)
+            .field("max_connections_per_client", &self.max_connections_per_client)
+            .field("max_connections", &self.max_connections)
+            .field("conversation_quota_bytes", &self.conversation_quota_bytes)
+            .field("identity_max_lifetime_secs", &self.identity_max_lifetime_secs)
             .field("timezone", &self.timezone)
             .field("followup_poll_secs", &self.followup_poll_secs)
             .field("webhook_secret", &Secret(&self.webhook_secret))

@@ -57,7 +57,12 @@ enum Command {
         command: FlowsCommand,
     },
     /// The main job: the web widget, chat API, webhook and follow-ups (console and Telegram come next).
-    Serve,
+    Serve {
+        /// Demo mode (the default when no case API is configured): the demo page, demo
+        /// identities and the built-in sandbox. Refused when KYCDESK_CASE_API_URL is set.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Remove everything stored about a person or a conversation.
     Erase {
         /// The wallet user's reference (all their conversations).
@@ -264,20 +269,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve => {
+        Command::Serve { demo } => {
+            kycdesk::serve::check_demo_request(demo)?;
             let loaded = load(&config)?;
             let store = open_store(&config)?;
             let backend = kycdesk::serve::case_backend().await?;
             let actions = BotActions::new(PhotoConfig::default())
                 .with_cases(backend.client.clone(), config.timezone)
                 .with_store(store.clone());
-            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(actions), store);
+            let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(actions), store)
+                .with_quota(config.conversation_quota_bytes);
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let address = listener.local_addr()?;
             eprintln!("kycdesk serving on http://{address}");
-            kycdesk::serve::serve(runtime, listener, &config, backend.client.clone()).await?;
+            kycdesk::serve::serve(runtime, listener, &config, &backend).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Photo {

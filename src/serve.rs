@@ -2,20 +2,28 @@
 //! work (retention purge), and shuts down gracefully on SIGTERM or Ctrl-C: stop accepting, finish
 //! the messages in flight, flush the store.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-
 use rand::RngCore;
 
 use crate::cases::sandbox::{RunningSandbox, SandboxConfig, SandboxState, spawn_on_loopback};
 use crate::cases::{CaseClient, CaseClientConfig, ReplayGuard};
 use crate::channel::hooks::{self, HookState};
-use crate::channel::widget::guard::{AllowedOrigins, RateLimiter};
+use crate::channel::limits::Limits;
+use crate::channel::listener::{self, ConnectionLimits};
+use crate::channel::widget::access::ConversationAccess;
+use crate::channel::widget::guard::AllowedOrigins;
 use crate::channel::widget::identity::IdentityVerifier;
-use crate::channel::widget::{self, WidgetState};
+use crate::channel::widget::{self, Problem, WidgetState};
 use crate::config::Config;
 use crate::runtime::Runtime;
 use crate::runtime::followups::FollowUps;
@@ -28,11 +36,21 @@ const DELIVER_EVERY: Duration = Duration::from_millis(250);
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
+/// How often rate-limit buckets that are full again are forgotten.
+const FORGET_LIMITS_EVERY: Duration = Duration::from_secs(60);
+
 /// The case-status API the bot talks to: `KYCDESK_CASE_API_URL` (and token) when set, else the
 /// demo sandbox started in-process on a loopback port (talked to over HTTP all the same).
 pub struct CaseBackend {
     pub client: Arc<CaseClient>,
     pub sandbox: Option<RunningSandbox>,
+}
+
+impl CaseBackend {
+    /// Demo mode: no case API is configured, the built-in sandbox answers.
+    pub fn is_demo(&self) -> bool {
+        self.sandbox.is_some()
+    }
 }
 
 pub async fn case_backend() -> anyhow::Result<CaseBackend> {
@@ -56,70 +74,207 @@ pub async fn case_backend() -> anyhow::Result<CaseBackend> {
     })
 }
 
-/// The widget's state from the configuration. Without a configured secret the demo still works:
-/// a random secret for this run signs the demo user's token.
-pub fn widget_state(runtime: Runtime, config: &Config) -> WidgetState {
-    let secret = config.widget_secret.clone().unwrap_or_else(|| {
-        tracing::warn!(
-            "KYCDESK_WIDGET_SECRET is not set: identity tokens are signed with a random key for this run only"
+/// Refuses `--demo` when a case API is configured: demo mode exists only on the built-in
+/// sandbox, so that nothing of the demo can reach a real deployment.
+pub fn check_demo_request(demo_requested: bool) -> anyhow::Result<()> {
+    if demo_requested
+        && CaseClientConfig::from_env()
+            .context("the case-status API settings")?
+            .is_some()
+    {
+        anyhow::bail!(
+            "--demo cannot be used while KYCDESK_CASE_API_URL is set: demo mode (the demo page, \
+             demo identities and the sandbox) exists only without a configured case API"
         );
-        let mut key = vec![0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut key);
-        key
-    });
-    let mut state = WidgetState::new(
-        runtime,
-        IdentityVerifier::new(Some(secret), config.enforce_identity),
-        AllowedOrigins::parse(&config.allowed_origins),
-    );
-    state.per_visitor = std::sync::Arc::new(RateLimiter::new(
-        config.rate_visitor.0,
-        config.rate_visitor.1,
-    ));
-    state.per_ip = std::sync::Arc::new(RateLimiter::new(config.rate_ip.0, config.rate_ip.1));
-    state
+    }
+    Ok(())
+}
+
+/// The key of conversation tokens: derived from the widget secret when there is one (the same
+/// on every instance), else kept in the data directory (created once, readable by us alone).
+fn conversation_access(config: &Config) -> anyhow::Result<ConversationAccess> {
+    if let Some(secret) = &config.widget_secret {
+        return Ok(ConversationAccess::derived_from(secret));
+    }
+    let key = key_file(&config.data_dir.join("widget-conversations.key"))?;
+    Ok(ConversationAccess::new(key))
+}
+
+fn key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(key) if key.len() == 32 => return Ok(key),
+        Ok(_) => anyhow::bail!("{} is not a 32-byte key", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut key = vec![0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut file, &key)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key)
+}
+
+/// The origins a browser may call from: the embedding sites, the configured public origin,
+/// and in demo mode the address the demo page is served at.
+pub fn allowed_origins(config: &Config, demo: bool, local: SocketAddr) -> AllowedOrigins {
+    let mut origins =
+        AllowedOrigins::parse(&config.allowed_origins).with(&config.public_origin);
+    if demo {
+        origins = origins.with(&format!("http://{local}"));
+        if local.ip().is_loopback() {
+            origins = origins.with(&format!("http://localhost:{}", local.port()));
+        }
+    }
+    origins
+}
+
+/// The widget's state from the configuration.
+pub fn widget_state(
+    runtime: Runtime,
+    config: &Config,
+    demo: bool,
+    local: SocketAddr,
+) -> anyhow::Result<WidgetState> {
+    let mut identity = IdentityVerifier::new(config.widget_secret.clone(), config.enforce_identity)
+        .with_max_lifetime(config.identity_max_lifetime_secs);
+    if demo {
+        identity = identity.with_demo_key();
+    } else if config.widget_secret.is_none() {
+        tracing::warn!(
+            "KYCDESK_WIDGET_SECRET is not set: every widget visitor is anonymous, so no case can be looked up for them"
+        );
+    }
+    let mut state = WidgetState::new(runtime, identity, conversation_access(config)?);
+    state.origins = allowed_origins(config, demo, local);
+    state.limits = Arc::new(Limits::new(&config.limits));
+    state.proxies = config.trusted_proxies.clone();
+    Ok(state)
+}
+
+#[derive(Clone)]
+struct WebhookLimit {
+    limits: Arc<Limits>,
+    proxies: crate::channel::client_addr::TrustedProxies,
+}
+
+/// Webhook deliveries are limited per address, good or bad: a forger cannot make us verify
+/// signatures (or look cases up) at any rate they like.
+async fn limit_webhook(
+    State(limit): State<WebhookLimit>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let client = limit.proxies.client(peer.ip(), request.headers());
+    match limit.limits.webhook(client) {
+        Ok(()) => next.run(request).await,
+        Err(limited) => {
+            let mut problem = Problem::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many deliveries: slow down",
+            )
+            .into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(
+                &limited.retry_after.as_secs().max(1).to_string(),
+            ) {
+                problem
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
+            problem
+        }
+    }
+}
+
+/// Everything `serve` answers: the widget, the webhook (when configured, limited per address),
+/// all behind the guard (origins, CORS, security headers, problem+json 404s).
+pub fn app(state: WidgetState, hooks: Option<HookState>) -> Router {
+    let origins = state.origins.clone();
+    let limit = WebhookLimit {
+        limits: state.limits.clone(),
+        proxies: state.proxies.clone(),
+    };
+    let mut app = widget::router(state);
+    if let Some(hook_state) = hooks {
+        app = app.merge(
+            hooks::router(hook_state)
+                .route_layer(middleware::from_fn_with_state(limit, limit_webhook)),
+        );
+    }
+    widget::with_guard(app, origins)
 }
 
 pub async fn serve(
     runtime: Runtime,
     listener: tokio::net::TcpListener,
     config: &Config,
-    cases: Arc<CaseClient>,
+    backend: &CaseBackend,
 ) -> anyhow::Result<()> {
+    let demo = backend.is_demo();
+    let local = listener.local_addr().context("the listening address")?;
+    if demo {
+        tracing::warn!(
+            "DEMO MODE: no case API is configured, so the built-in sandbox answers with demo cases, \
+             the demo wallet page is served at / and hands out demo identities (signed with a key \
+             made for this run only), and demo cases are open to everyone. Set KYCDESK_CASE_API_URL \
+             for a real deployment."
+        );
+        eprintln!(
+            "kycdesk: DEMO MODE (demo page, demo identities, sandbox cases); set KYCDESK_CASE_API_URL for a real deployment"
+        );
+    }
     let store = runtime.store().clone();
     let purge = tokio::spawn(purge_loop(store.clone(), config.retention_days));
-    let followups = FollowUps::new(runtime.clone(), cases);
+    let followups = FollowUps::new(runtime.clone(), backend.client.clone());
+    let state = widget_state(runtime, config, demo, local)?;
     // With a webhook the backend tells us; without one we ask, at a modest interval.
     let (hooks, polling) = match &config.webhook_secret {
         Some(secret) => {
-            let state = HookState {
+            let hook_state = HookState {
                 followups,
                 secret: Arc::new(secret.clone()),
                 seen: Arc::new(ReplayGuard::new(100_000)),
             };
-            (Some(hooks::router(state)), None)
+            (Some(hook_state), None)
         }
         None => {
             let every = Duration::from_secs(config.followup_poll_secs);
             (None, Some(tokio::spawn(followups.poll_forever(every))))
         }
     };
-    let state = widget_state(runtime, config);
+    let limits = state.limits.clone();
+    let forget = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FORGET_LIMITS_EVERY);
+        loop {
+            tick.tick().await;
+            limits.forget_idle();
+        }
+    });
     let deliverer = Deliverer::new(store.clone()).with_outlet("widget", state.hub.clone());
     let delivery = tokio::spawn(deliverer.run(DELIVER_EVERY));
-    let mut app = widget::router(state);
-    if let Some(hooks) = hooks {
-        app = app.merge(hooks);
-    }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the HTTP server stopped")?;
+    let router = app(state, hooks);
+    let connection_limits = ConnectionLimits {
+        header_timeout: Duration::from_millis(config.header_timeout_ms),
+        per_client: config.max_connections_per_client,
+        total: config.max_connections,
+        trusted: config.trusted_proxies.clone(),
+    };
+    listener::serve(listener, router, connection_limits, shutdown_signal()).await;
     purge.abort();
     delivery.abort();
+    forget.abort();
     if let Some(polling) = polling {
         polling.abort();
     }

@@ -3,13 +3,16 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use common::widget::{Issued, new_conversation};
 use futures::{SinkExt, StreamExt};
-use kycdesk::channel::widget::guard::{AllowedOrigins, RateLimiter};
+use kycdesk::channel::limits::{LimitSettings, Limits, Rate};
+use kycdesk::channel::listener::{self, ConnectionLimits};
+use kycdesk::channel::widget::WidgetState;
+use kycdesk::channel::widget::access::ConversationAccess;
+use kycdesk::channel::widget::guard::AllowedOrigins;
 use kycdesk::channel::widget::identity::IdentityVerifier;
-use kycdesk::channel::widget::{self, WidgetState};
 use kycdesk::runtime::outbox::Deliverer;
 use kycdesk::store::ConversationKey;
 use serde_json::{Value, json};
@@ -26,21 +29,24 @@ async fn app(enforce: bool, per_visitor: (f64, u32)) -> App {
     let mut state = WidgetState::new(
         runtime,
         IdentityVerifier::new(Some(b"test-secret".to_vec()), enforce),
-        AllowedOrigins::parse("https://wallet.example.com"),
+        ConversationAccess::derived_from(b"test-secret"),
     );
-    state.per_visitor = Arc::new(RateLimiter::new(per_visitor.0, per_visitor.1));
+    state.origins = AllowedOrigins::parse("https://wallet.example.com");
+    state.limits = Arc::new(Limits::new(&LimitSettings {
+        per_conversation: Rate::new(per_visitor.0, per_visitor.1),
+        ..LimitSettings::default()
+    }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let router = widget::router(state.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let router = kycdesk::serve::app(state.clone(), None);
+    tokio::spawn(listener::serve(
+        listener,
+        router,
+        ConnectionLimits::default(),
+        std::future::pending(),
+    ));
     App {
         base: format!("http://{addr}"),
         state,
@@ -54,33 +60,23 @@ fn token(user: &str, expires_in: i64) -> String {
         .expect("token")
 }
 
-async fn post(app: &App, id: &str, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/api/v1/conversations/{id}/messages", app.base))
-        .json(&body);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    request.send().await.expect("request")
+async fn post(app: &App, c: &Issued, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
+    common::widget::post(&app.base, &c.id, Some(&c.token), body, headers).await
 }
 
 async fn code(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    (
-        status,
-        body["code"].as_str().unwrap_or_default().to_string(),
-    )
+    common::widget::status_code(response).await
 }
 
 #[tokio::test]
 async fn origins_are_checked_and_cors_answers_the_allowed_ones() {
     let app = app(false, (100.0, 100)).await;
+    let o1 = new_conversation(&app.base, None).await;
     let body = json!({"client_id": "a1", "start": true});
     let (status, code_) = code(
         post(
             &app,
-            "v_o1",
+            &o1,
             body.clone(),
             &[("origin", "https://evil.example")],
         )
@@ -90,7 +86,7 @@ async fn origins_are_checked_and_cors_answers_the_allowed_ones() {
     assert_eq!((status, code_.as_str()), (403, "origin_not_allowed"));
     let ok = post(
         &app,
-        "v_o1",
+        &o1,
         body,
         &[("origin", "https://wallet.example.com")],
     )
@@ -112,8 +108,9 @@ async fn origins_are_checked_and_cors_answers_the_allowed_ones() {
     // The WebSocket handshake is checked too (CORS does not cover it).
     let mut request =
         tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
-            "{}/api/v1/conversations/v_o1/ws",
-            app.base.replace("http", "ws")
+            "{}/api/v1/conversations/{}/ws",
+            app.base.replace("http", "ws"),
+            o1.id
         ))
         .expect("request");
     request
@@ -128,8 +125,10 @@ async fn origins_are_checked_and_cors_answers_the_allowed_ones() {
 #[tokio::test]
 async fn identity_tokens_link_the_user_and_bad_ones_are_refused() {
     let app = app(true, (100.0, 100)).await;
+    let good = token("u_demo", 600);
+    let i1 = new_conversation(&app.base, Some(&good)).await;
     let body = json!({"client_id": "i1", "start": true});
-    let (status, c) = code(post(&app, "v_i1", body.clone(), &[]).await).await;
+    let (status, c) = code(post(&app, &i1, body.clone(), &[]).await).await;
     assert_eq!(
         (status, c.as_str()),
         (403, "identity_required"),
@@ -139,7 +138,7 @@ async fn identity_tokens_link_the_user_and_bad_ones_are_refused() {
     let (status, c) = code(
         post(
             &app,
-            "v_i1",
+            &i1,
             body.clone(),
             &[("x-kycdesk-identity", &expired)],
         )
@@ -151,7 +150,7 @@ async fn identity_tokens_link_the_user_and_bad_ones_are_refused() {
     let (status, c) = code(
         post(
             &app,
-            "v_i1",
+            &i1,
             body.clone(),
             &[("x-kycdesk-identity", &forged)],
         )
@@ -159,14 +158,13 @@ async fn identity_tokens_link_the_user_and_bad_ones_are_refused() {
     )
     .await;
     assert_eq!((status, c.as_str()), (403, "identity_bad_signature"));
-    let good = token("u_demo", 600);
     assert_eq!(
-        post(&app, "v_i1", body, &[("x-kycdesk-identity", &good)])
+        post(&app, &i1, body, &[("x-kycdesk-identity", &good)])
             .await
             .status(),
         200
     );
-    let key = ConversationKey::new("widget", "v_i1").expect("key");
+    let key = ConversationKey::new("widget", &i1.id).expect("key");
     let stored = app
         .state
         .runtime
@@ -181,7 +179,7 @@ async fn identity_tokens_link_the_user_and_bad_ones_are_refused() {
     let (status, c) = code(
         post(
             &app,
-            "v_i1",
+            &i1,
             json!({"client_id": "i2", "text": "hi"}),
             &[("x-kycdesk-identity", &other)],
         )
@@ -194,12 +192,15 @@ async fn identity_tokens_link_the_user_and_bad_ones_are_refused() {
 #[tokio::test]
 async fn sizes_types_and_floods_get_specific_answers() {
     let app = app(false, (1.0, 3)).await;
+    let s1 = new_conversation(&app.base, None).await;
+    let s2 = new_conversation(&app.base, None).await;
     let huge = "x".repeat(100 * 1024);
     let (status, _) =
-        code(post(&app, "v_s1", json!({"client_id": "s1", "text": huge}), &[]).await).await;
+        code(post(&app, &s1, json!({"client_id": "s1", "text": huge}), &[]).await).await;
     assert_eq!(status, 413);
     let wrong_type = reqwest::Client::new()
-        .post(format!("{}/api/v1/conversations/v_s2/messages", app.base))
+        .post(format!("{}/api/v1/conversations/{}/messages", app.base, s2.id))
+        .header("x-kycdesk-conversation", &s2.token)
         .header("content-type", "text/plain")
         .body("{\"client_id\":\"x\",\"text\":\"hi\"}")
         .send()
@@ -207,7 +208,8 @@ async fn sizes_types_and_floods_get_specific_answers() {
         .expect("request");
     assert_eq!(wrong_type.status(), 415);
     let photo_type = reqwest::Client::new()
-        .post(format!("{}/api/v1/conversations/v_s2/photo", app.base))
+        .post(format!("{}/api/v1/conversations/{}/photo", app.base, s2.id))
+        .header("x-kycdesk-conversation", &s2.token)
         .header("content-type", "application/pdf")
         .header("x-client-id", "p1")
         .body(vec![0u8; 100])
@@ -216,7 +218,8 @@ async fn sizes_types_and_floods_get_specific_answers() {
         .expect("request");
     assert_eq!(photo_type.status(), 415);
     let bad_json = reqwest::Client::new()
-        .post(format!("{}/api/v1/conversations/v_s2/messages", app.base))
+        .post(format!("{}/api/v1/conversations/{}/messages", app.base, s2.id))
+        .header("x-kycdesk-conversation", &s2.token)
         .header("content-type", "application/json")
         .body("{not json")
         .send()
@@ -224,11 +227,12 @@ async fn sizes_types_and_floods_get_specific_answers() {
         .expect("request");
     assert_eq!(code(bad_json).await.1, "bad_body");
     // A flood from one visitor: three pass, then 429 with Retry-After.
+    let flood = new_conversation(&app.base, None).await;
     let mut limited = None;
     for i in 0..6 {
         let r = post(
             &app,
-            "v_flood",
+            &flood,
             json!({"client_id": format!("f{i}"), "text": "hi"}),
             &[],
         )
@@ -242,10 +246,11 @@ async fn sizes_types_and_floods_get_specific_answers() {
     assert!(limited.headers().get("retry-after").is_some());
     assert_eq!(code(limited).await.1, "rate_limited");
     // Other visitors are unaffected.
+    let calm = new_conversation(&app.base, None).await;
     assert_eq!(
         post(
             &app,
-            "v_calm",
+            &calm,
             json!({"client_id": "c1", "start": true}),
             &[]
         )
@@ -258,13 +263,18 @@ async fn sizes_types_and_floods_get_specific_answers() {
 #[tokio::test]
 async fn a_socket_drops_and_resumes_without_losing_or_repeating() {
     let app = app(false, (100.0, 100)).await;
+    let c = new_conversation(&app.base, None).await;
     let url = format!(
-        "{}/api/v1/conversations/v_ws/ws",
-        app.base.replace("http", "ws")
+        "{}/api/v1/conversations/{}/ws",
+        app.base.replace("http", "ws"),
+        c.id
     );
+    let auth = json!({"type": "auth", "conversation_token": c.token}).to_string();
     let (mut ws, _) = tokio_tungstenite::connect_async(url.clone())
         .await
         .expect("connect");
+    ws.send(Message::Text(auth.clone().into())).await.expect("auth");
+    assert_eq!(next(&mut ws).await["type"], "ready");
     let frame = json!({"type": "message", "client_id": "w1", "button": "sms"}).to_string();
     ws.send(Message::Text(frame.clone().into()))
         .await
@@ -283,6 +293,8 @@ async fn a_socket_drops_and_resumes_without_losing_or_repeating() {
     let (mut ws, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("reconnect");
+    ws.send(Message::Text(auth.into())).await.expect("auth");
+    assert_eq!(next(&mut ws).await["type"], "ready");
     // The client resends what it had not seen confirmed: same id, same reply, processed once.
     ws.send(Message::Text(frame.into())).await.expect("send");
     let again: Value = match ws.next().await {
@@ -290,7 +302,7 @@ async fn a_socket_drops_and_resumes_without_losing_or_repeating() {
         other => panic!("no reply: {other:?}"),
     };
     assert_eq!(again["turn"], first["turn"]);
-    let key = ConversationKey::new("widget", "v_ws").expect("key");
+    let key = ConversationKey::new("widget", &c.id).expect("key");
     let inbound = app
         .state
         .runtime
@@ -347,4 +359,15 @@ async fn texts_and_health() {
         .expect("json");
     assert_eq!(texts["lang"], "en");
     assert!(texts["texts"].is_object());
+}
+
+async fn next(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> Value {
+    match ws.next().await {
+        Some(Ok(Message::Text(t))) => serde_json::from_str(&t).expect("json"),
+        other => panic!("no frame: {other:?}"),
+    }
 }

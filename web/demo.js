@@ -7,6 +7,15 @@
   if (who) who.textContent = signedIn ? 'Signed in: u_demo' : 'Anonymous visitor';
   var current = document.getElementById(signedIn ? 'mode-user' : 'mode-anon');
   if (current) current.setAttribute('aria-current', 'page');
+  // What a wallet's page does when the widget's identity token runs out: ask its own server for a
+  // fresh one (here the demo's) and hand it over.
+  if (signedIn) {
+    window.addEventListener('kycdesk:identity-expired', function () {
+      fetch('/demo/identity', { method: 'POST' })
+        .then(function (r) { return r.json(); })
+        .then(function (body) { if (body.identity && window.KycDesk) window.KycDesk.setIdentity(body.identity); });
+    });
+  }
   var help = document.getElementById('help');
   if (help) {
     help.addEventListener('click', function () {

@@ -5,7 +5,11 @@
  *           data-position="right|left" data-identity="<token>" data-api="https://HOST" async></script>
  *
  * Language: the visitor's switch (remembered), else data-lang, <html lang>, navigator.language.
- * Identity: data-identity goes as X-Kycdesk-Identity on every call, ?identity= on the socket.
+ * Identity: data-identity goes as X-Kycdesk-Identity on every call and in the socket's first
+ * frame (never in a URL). When the server says it expired, the widget fires `kycdesk:identity-expired`
+ * on window and waits; the page answers with `KycDesk.setIdentity(freshToken)`.
+ * Conversation: the server issues its id and a token (POST /api/v1/conversations); the token goes
+ * as X-Kycdesk-Conversation on every call and in the socket's first frame.
  *
  * Transport (a choice): what the visitor sends goes out as HTTP POST (XMLHttpRequest, so photo
  * uploads report progress) and the reply is the bot's turn; the WebSocket only RECEIVES pushes
@@ -32,7 +36,8 @@
   var API = (ds.api || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
   var IDENTITY = (ds.identity || '').trim();
   if (IDENTITY.indexOf('{{') >= 0) IDENTITY = ''; // page served without its token filled in
-  var USER = IDENTITY ? IDENTITY.split('.').slice(0, -2).join('.') : '';
+  function userOf(token) { return token ? token.split('.').slice(0, -2).join('.') : ''; }
+  var USER = userOf(IDENTITY);
   var POSITION = ds.position === 'left' ? 'left' : 'right';
   var MAX_PHOTO = 10 * 1024 * 1024;
   var PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -163,6 +168,7 @@
       x.timeout = o.timeout || 30000;
       x.setRequestHeader('Accept', 'application/json');
       if (IDENTITY) x.setRequestHeader('X-Kycdesk-Identity', IDENTITY);
+      if (convToken && o.conv) x.setRequestHeader('X-Kycdesk-Conversation', convToken);
       for (var k in o.headers || {}) x.setRequestHeader(k, o.headers[k]);
       if (o.progress && x.upload) {
         x.upload.onprogress = function (e) { if (e.lengthComputable) o.progress(e.loaded / e.total); };
@@ -181,7 +187,16 @@
   function convPath(rest) { return '/api/v1/conversations/' + encodeURIComponent(visitor) + rest; }
 
   // ---- state
-  var visitor = sget(K_VISITOR);
+  /** The conversation this browser holds: `{"id", "token"}` as the server issued them. */
+  function storedConversation() {
+    var c = jget(K_VISITOR);
+    return c && typeof c.id === 'string' && typeof c.token === 'string' ? c : null;
+  }
+  var held = storedConversation();
+  var visitor = held ? held.id : null;
+  var convToken = held ? held.token : null;
+  var creating = null;     // the request for a new conversation, in flight
+  var waitingIdentity = false; // the identity expired: waiting for KycDesk.setIdentity
   var isOpen = false;
   var needStart = false;   // the current question's buttons are not on screen yet
   var restoring = null;    // the transcript request in flight
@@ -467,7 +482,7 @@
   /** Shows the stored history above anything sent meanwhile (`clear`: replace the log). */
   function restore(clear) {
     if (!visitor) return Promise.resolve();
-    restoring = request('GET', convPath('/transcript'), {}).then(function (r) {
+    restoring = request('GET', convPath('/transcript'), { conv: true }).then(function (r) {
       var entries = (r && r.entries) || [];
       var byCid = {};
       labels().forEach(function (p) { byCid[p[0]] = p[1]; });
@@ -506,10 +521,11 @@
       restoreFailed = false;
     }, function (err) {
       needStart = true;
-      if (err.status === 403 && err.code === 'conversation_of_another_user') {
-        visitor = null;
-        return ensureVisitor();
+      if (lostConversation(err)) {
+        forget(); // the start message below begins a new conversation
+        return;
       }
+      if (identityExpired(err)) { askIdentity(); restoreFailed = true; return; }
       restoreFailed = true;
       problem(err);
     }).then(function () {
@@ -524,11 +540,69 @@
   }
 
   // ---- sending
+  /** The conversation, created on the server when this browser has none yet. */
   function ensureVisitor() {
-    if (visitor) return;
-    visitor = 'v_' + rand(16);
-    sset(K_VISITOR, visitor);
-    connect();
+    if (visitor) return Promise.resolve(visitor);
+    if (creating) return creating;
+    creating = request('POST', '/api/v1/conversations', { body: '{}', headers: { 'Content-Type': 'application/json' } }).then(function (c) {
+      creating = null;
+      visitor = c.conversation_id;
+      convToken = c.conversation_token;
+      sset(K_VISITOR, JSON.stringify({ id: visitor, token: convToken }));
+      connect();
+      return visitor;
+    }, function (err) {
+      creating = null;
+      throw err;
+    });
+    return creating;
+  }
+  /** This browser's conversation cannot be reached any more (issued elsewhere, another user's,
+   *  full, or from an older widget): the next message begins a new one. */
+  function lostConversation(err) {
+    return (err.status === 403 && /^(conversation_of_another_user|conversation_token_invalid|conversation_token_required)$/.test(err.code)) ||
+      (err.status === 404 && err.code === 'bad_conversation_id') || (err.status === 409 && err.code === 'conversation_full');
+  }
+  function identityExpired(err) {
+    return err.status === 403 && /^identity_(expired|lifetime_too_long)$/.test(err.code);
+  }
+  function forget() {
+    visitor = null;
+    convToken = null;
+    dropSocket();
+    try { localStorage.removeItem(K_VISITOR); } catch (e) { delete mem[K_VISITOR]; }
+  }
+  /** Asks the page for a fresh identity token (once until it answers). */
+  function askIdentity() {
+    if (waitingIdentity) return;
+    waitingIdentity = true;
+    try { window.dispatchEvent(new CustomEvent('kycdesk:identity-expired')); } catch (e) { /* old browser */ }
+  }
+  /** The page's fresh identity token. Another user's token begins that user's own conversation. */
+  function setIdentity(token) {
+    token = String(token || '').trim();
+    var user = userOf(token);
+    IDENTITY = token;
+    waitingIdentity = false;
+    if (user !== USER) {
+      USER = user;
+      SCOPE = USER ? 'u:' + USER : 'anon';
+      K_VISITOR = NS + 'visitor:' + SCOPE;
+      K_OPEN = NS + 'open:' + SCOPE;
+      held = storedConversation();
+      visitor = held ? held.id : null;
+      convToken = held ? held.token : null;
+      dropSocket();
+      if (log) log.textContent = '';
+      if (visitor) { restore(true); connect(); } else if (isOpen) start();
+      return;
+    }
+    st.forbidden = false;
+    updateStatus();
+    if (ws && ws.readyState === 1) sendAuth(ws);
+    else reconnectNow();
+    if (restoreFailed && !restoring) restore();
+    pump();
   }
   function submit() {
     var text = input.value.replace(/\s+$/, '');
@@ -538,12 +612,10 @@
     sendText(text);
   }
   function sendText(text) {
-    ensureVisitor();
     var cid = newClientId();
     return enqueue({ kind: 'text', cid: cid, body: { text: text }, shareText: text, el: addMsg('user', text, { cid: cid, force: true }) });
   }
   function sendButton(id, label) {
-    ensureVisitor();
     var cid = newClientId();
     rememberLabel(cid, label);
     return enqueue({ kind: 'button', cid: cid, body: { button: id }, shareText: label, el: addMsg('user', label, { cid: cid, force: true }) });
@@ -595,20 +667,24 @@
   function hideTyping() { clearTimeout(typingTimer); typingEl.hidden = true; }
 
   function deliver(item) {
+    return ensureVisitor().then(function () { return send(item); });
+  }
+  function send(item) {
     if (item.kind === 'photo') {
       return request('POST', convPath('/photo'), {
-        body: item.blob, timeout: 120000,
+        body: item.blob, timeout: 120000, conv: true,
         headers: { 'Content-Type': item.type, 'X-Client-Id': item.cid },
         progress: function (p) { if (item.bar) item.bar.value = Math.round(p * 100); }
       });
     }
     var body = { client_id: item.cid };
     for (var k in item.body) body[k] = item.body[k];
-    return request('POST', convPath('/messages'), { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    return request('POST', convPath('/messages'), { body: JSON.stringify(body), conv: true, headers: { 'Content-Type': 'application/json' } });
   }
   function pump() {
     if (busy || !queue.length) return;
     if (st.offline || st.rateUntil > Date.now()) return; // resumed by the online event or the timer
+    if (waitingIdentity) return; // resumed by KycDesk.setIdentity
     var item = queue[0];
     if (item.notBefore > Date.now()) return; // resumed by its back-off timer
     busy = true;
@@ -643,7 +719,12 @@
         var delay = 1000 * Math.pow(2, item.tries - 1) * (0.75 + Math.random() / 2);
         item.notBefore = Date.now() + delay;
         setTimeout(pump, delay + 10);
-      } else if (err.status === 403 && err.code === 'conversation_of_another_user') {
+      } else if (identityExpired(err)) {
+        // Kept at the head of the queue: sent again once the page hands over a fresh token.
+        item.tries = 0;
+        if (item.el) setMeta(item, 'widget-sending');
+        askIdentity();
+      } else if (lostConversation(err)) {
         queue.shift();
         item.done(null);
         return fresh();
@@ -677,10 +758,8 @@
   }
   /** This browser's conversation belongs to someone else (a different signed-in user): begin anew. */
   function fresh() {
-    visitor = null;
-    dropSocket();
+    forget();
     log.textContent = '';
-    ensureVisitor();
     start();
   }
 
@@ -705,7 +784,6 @@
     if (!p) return;
     preview.hidden = true;
     pendingPhoto = null;
-    ensureVisitor();
     var cid = newClientId();
     rememberLabel(cid, t('widget-photo-sent'));
     root.querySelector('.photo').focus();
@@ -745,25 +823,18 @@
   }
 
   // ---- pushes
-  var ws = null, wsTries = 0, wsTimer = null;
+  var ws = null, wsTries = 0, wsTimer = null, wsEverReady = false;
   function connect() {
     if (ws || !visitor || !window.WebSocket) return;
     clearTimeout(wsTimer);
     if (navigator.onLine === false) { st.offline = true; updateStatus(); return; }
-    var url = API.replace(/^http/, 'ws') + convPath('/ws') + (IDENTITY ? '?identity=' + encodeURIComponent(IDENTITY) : '');
+    if (waitingIdentity) return;
+    var url = API.replace(/^http/, 'ws') + convPath('/ws');
     var sock;
     try { sock = new WebSocket(url); } catch (e) { return retryConnect(); }
     ws = sock;
-    sock.onopen = function () {
-      wsTries = 0;
-      st.reconnecting = false;
-      st.down = false;
-      updateStatus();
-      if (restoreFailed && !restoring) restore();
-      else if (isOpen && needStart && !restoring) start();
-      pump();
-    };
-    sock.onmessage = function (e) { onPush(e.data); };
+    sock.onopen = function () { sendAuth(sock); };
+    sock.onmessage = function (e) { onPush(e.data, sock); };
     sock.onclose = function () {
       if (ws === sock) ws = null;
       retryConnect();
@@ -782,9 +853,52 @@
     if (ws) { ws.onclose = null; ws.close(); ws = null; }
   }
   function reconnectNow() { wsTries = 0; if (!ws) connect(); }
-  function onPush(data) {
+  /** The socket's first frame (and a fresh identity later): the secrets never go in its URL. */
+  function sendAuth(sock) {
+    var frame = { type: 'auth', conversation_token: convToken || '' };
+    if (IDENTITY) frame.identity = IDENTITY;
+    try { sock.send(JSON.stringify(frame)); } catch (e) { /* closing: onclose reconnects */ }
+  }
+  function onReady() {
+    var again = wsEverReady;
+    wsEverReady = true;
+    wsTries = 0;
+    st.reconnecting = false;
+    st.down = false;
+    updateStatus();
+    if (restoreFailed && !restoring) restore();
+    else if (again && !restoring) catchUp();
+    else if (isOpen && needStart && !restoring) start();
+    pump();
+  }
+  /** After a reconnect: turns pushed while the socket was down are in the history. */
+  function catchUp() {
+    request('GET', convPath('/transcript'), { conv: true }).then(function (r) {
+      var entries = (r && r.entries) || [];
+      var known = {};
+      Array.prototype.forEach.call(log.querySelectorAll('.msg.bot .bubble'), function (b) { known[b.textContent] = 1; });
+      var fresh = [], mine = false;
+      entries.forEach(function (e) {
+        if (e.kind === 'inbound') { mine = !!(e.message_id && seen[e.message_id]); fresh = []; return; }
+        if ((e.kind === 'outbound' || e.kind === 'agent_action') && e.text && !mine && !known[e.text]) fresh.push(e);
+      });
+      fresh.forEach(function (e) { addMsg(e.kind === 'outbound' ? 'bot' : 'bot agent', e.text, { node: e.node }); });
+    }, function () { /* the next push or reload shows it */ });
+  }
+  function onPush(data, sock) {
     var f;
     try { f = JSON.parse(data); } catch (e) { return; }
+    if (f.type === 'ready') return onReady();
+    if (f.type === 'error' && /^identity_(expired|lifetime_too_long)$/.test(f.code)) {
+      if (sock) sock.onclose = null;
+      if (ws === sock) ws = null;
+      return askIdentity();
+    }
+    if (f.type === 'error' && lostConversation({ status: f.code === 'bad_conversation_id' ? 404 : f.code === 'conversation_full' ? 409 : 403, code: f.code })) {
+      if (sock) sock.onclose = null;
+      if (ws === sock) ws = null;
+      return;
+    }
     if (f.type === 'turn' && f.turn) {
       var k = f.client_id || (f.id != null ? 'p' + f.id : null);
       if (k && seen[k]) return;
@@ -814,8 +928,12 @@
       markSeen(ev.k);
       if (ev.user) addMsg('user', ev.user, { cid: ev.k });
       if (ev.turn) { if (ev.start) renderStart(ev.turn); else renderTurn(ev.turn); }
-    } else if (e.key === K_VISITOR && e.newValue && e.newValue !== visitor) {
-      visitor = e.newValue;
+    } else if (e.key === K_VISITOR && e.newValue) {
+      var c;
+      try { c = JSON.parse(e.newValue); } catch (x) { return; }
+      if (!c || c.id === visitor || typeof c.token !== 'string') return;
+      visitor = c.id;
+      convToken = c.token;
       dropSocket();
       connect();
       restore(true);
@@ -849,7 +967,7 @@
     tabSet(K_OPEN, '1');
     unread = 0;
     updateBadge();
-    if (!visitor) { ensureVisitor(); needStart = true; }
+    if (!visitor) needStart = true;
     if (!restoring && needStart) start();
     scrollDown(true);
     // Focus moves into the panel; on touch screens to the log, so no keyboard covers the chat.
@@ -878,6 +996,7 @@
     if (tabGet(K_OPEN)) open();
   }
 
-  window.KycDesk = { version: 1, open: open, close: close, toggle: function () { if (isOpen) close(); else open(); } };
+  window.KycDesk = { version: 2, open: open, close: close, setIdentity: setIdentity,
+    toggle: function () { if (isOpen) close(); else open(); } };
   if (document.body) boot(); else document.addEventListener('DOMContentLoaded', boot);
 })();

@@ -99,7 +99,16 @@ pub enum RuntimeError {
     Store(#[from] StoreError),
     #[error("a message id must be 1–128 printable characters")]
     BadMessageId,
+    /// The conversation is linked to a wallet user and the message is not from them.
+    #[error("this conversation belongs to another user")]
+    NotOwner,
+    /// The conversation has stored as much as one conversation may.
+    #[error("this conversation is full: start a new one")]
+    ConversationFull,
 }
+
+/// Default for [`Runtime::with_quota`]: about two thousand messages with the bot's answers.
+pub const DEFAULT_CONVERSATION_QUOTA_BYTES: u64 = 1024 * 1024;
 
 /// A conversation: the engine state plus what the user was last shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +126,8 @@ pub struct Runtime {
     actions: Arc<dyn Actions>,
     store: Arc<dyn Store>,
     locks: Arc<ConversationLocks>,
+    /// Most bytes of transcript and replies one conversation may store.
+    quota_bytes: u64,
 }
 
 impl Runtime {
@@ -132,7 +143,29 @@ impl Runtime {
             actions,
             store,
             locks: Arc::new(ConversationLocks::default()),
+            quota_bytes: DEFAULT_CONVERSATION_QUOTA_BYTES,
         }
+    }
+
+    /// Caps what one conversation may store, so that nobody can grow the data without bound.
+    pub fn with_quota(mut self, bytes: u64) -> Self {
+        self.quota_bytes = bytes;
+        self
+    }
+
+    /// Whether `user_ref` may read or write the conversation: a conversation linked to a wallet
+    /// user is theirs alone; an unlinked one is open to whoever the channel let through (the
+    /// widget admits only the holder of the conversation's token). Decided under the
+    /// conversation's lock, and refused when the store cannot tell (fails closed).
+    pub async fn authorize(
+        &self,
+        key: &ConversationKey,
+        user_ref: Option<&str>,
+    ) -> Result<Option<StoredConversation>, RuntimeError> {
+        let _turn_lock = self.locks.lock(key).await;
+        let stored = self.store.load(key).await?;
+        check_owner(stored.as_ref(), user_ref)?;
+        Ok(stored)
     }
 
     pub fn engine(&self) -> &Engine {
@@ -169,13 +202,17 @@ impl Runtime {
             return Err(RuntimeError::BadMessageId);
         }
         let _turn_lock = self.locks.lock(key).await;
+        // Ownership first, under the lock (two first writers cannot both win), and before the
+        // dedupe record, which holds a reply of the owner's.
+        let stored = self.store.load(key).await?;
+        check_owner(stored.as_ref(), inbound.user_ref.as_deref())?;
         if let Some(id) = &inbound.message_id
             && let Some(reply) = self.store.reply_for(key, id).await?
         {
             tracing::debug!(conversation = %key, "duplicate message: the first reply is returned");
             return Ok(reply);
         }
-        let mut conversation = match self.store.load(key).await? {
+        let mut conversation = match stored {
             Some(c) => c,
             None => StoredConversation {
                 session: self.new_session(inbound.lang),
@@ -183,6 +220,7 @@ impl Runtime {
                 created_at: now,
                 updated_at: now,
                 next_seq: 0,
+                stored_bytes: 0,
             },
         };
         if inbound.user_ref.is_some() {
@@ -232,6 +270,12 @@ impl Runtime {
             conversation.next_seq += 1;
         }
         conversation.updated_at = now;
+        let turn_bytes = stored_size(&entries, &turn);
+        if conversation.stored_bytes.saturating_add(turn_bytes) > self.quota_bytes {
+            tracing::warn!(conversation = %key, "a conversation reached its storage quota");
+            return Err(RuntimeError::ConversationFull);
+        }
+        conversation.stored_bytes += turn_bytes;
         let commit = TurnCommit {
             key: key.clone(),
             conversation,
@@ -365,13 +409,39 @@ impl Runtime {
     }
 }
 
+/// A conversation linked to a user is theirs alone; a message without their identity is refused.
+fn check_owner(
+    stored: Option<&StoredConversation>,
+    user_ref: Option<&str>,
+) -> Result<(), RuntimeError> {
+    match stored.and_then(|c| c.user_ref.as_deref()) {
+        Some(owner) if user_ref != Some(owner) => Err(RuntimeError::NotOwner),
+        _ => Ok(()),
+    }
+}
+
+/// About what a turn adds to the store: its transcript texts and the reply kept for dedupe.
+fn stored_size(entries: &[TranscriptEntry], turn: &Turn) -> u64 {
+    let texts: usize = entries
+        .iter()
+        .map(|e| e.text.len() + e.buttons.iter().map(String::len).sum::<usize>() + 64)
+        .sum();
+    let reply: usize = turn
+        .messages
+        .iter()
+        .map(|m| m.text.len() + m.buttons.iter().map(|b| b.id.len() + b.label.len()).sum::<usize>())
+        .sum();
+    (texts + reply) as u64
+}
+
 /// What the transcript keeps of an inbound message: text with personal numbers masked (and cut
 /// to what the engine reads), or a note of a button or photo. Photos themselves are never kept.
 fn inbound_text(content: &Content, today: chrono::NaiveDate) -> String {
     match content {
         Content::Start => "[start]".to_string(),
         Content::Text(t) => redact(truncate_chars(t, MAX_CHARS).0, today),
-        Content::Button(id) => format!("[button {}]", truncate_chars(id, 64).0),
+        // A button id comes from the client and may be anything, an ID number included.
+        Content::Button(id) => format!("[button {}]", redact(truncate_chars(id, 64).0, today)),
         Content::Photo(bytes) => format!("[photo, {} bytes, not stored]", bytes.len()),
         Content::FollowUp { node, .. } => format!("[follow-up {node}]"),
     }

@@ -110,4 +110,9 @@ pub trait Store: Send + Sync {
 
     /// An agent account by login name.
     async fn agent(&self, login: &str) -> Result<Option<Agent>, StoreError>;
+
+    /// Whether the store can take writes now (`/readyz`).
+    async fn ready(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

@@ -82,6 +82,9 @@ pub struct StoredConversation {
     pub updated_at: DateTime<Utc>,
     /// The sequence number the next transcript entry gets.
     pub next_seq: u64,
+    /// Bytes of transcript entries stored for the conversation (for its quota).
+    #[serde(default)]
+    pub stored_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

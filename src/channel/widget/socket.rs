@@ -1,24 +1,44 @@
 //! The widget's WebSocket: pushes (follow-ups, agent messages, typing, queue position) and,
-//! optionally, sending messages. Each socket has a small bounded queue: a client that never reads
-//! is dropped rather than allowed to grow the server's memory.
+//! optionally, sending messages.
+//!
+//! The URL holds only the conversation's id; the first frame authenticates:
+//! `{"type": "auth", "conversation_token": "...", "identity": "<signed identity, optional>"}`,
+//! answered by `{"type": "ready"}`. A later `auth` frame hands the socket a fresh identity token,
+//! so a conversation outlives any one token; when the socket's identity expires the server says
+//! `{"type": "error", "code": "identity_expired"}` and closes. Sockets that say nothing (not even
+//! a pong to the server's pings) are closed. Each socket has a small bounded queue: a client that
+//! never reads is dropped rather than allowed to grow the server's memory.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use chrono::Utc;
+use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
-use super::{MessageBody, WidgetState};
+use super::{
+    MessageBody, Problem, WidgetState, check_claims, check_conversation, runtime_problem,
+};
 use crate::runtime::outbox::{DeliveryError, Outlet};
-use crate::runtime::{Delivery, Inbound};
+use crate::runtime::{Delivery, Inbound, RuntimeError};
 use crate::store::{ConversationKey, OutboxItem};
 
 /// Frames queued for one socket before it counts as not reading.
 const QUEUE: usize = 32;
+/// Time to send the `auth` frame after the socket opens.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// The server pings this often; browsers answer pings by themselves.
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// A socket that has sent nothing for this long (three missed pings) is closed.
+const SILENT_LIMIT: Duration = Duration::from_secs(80);
 
 /// The open sockets of each conversation (a visitor may have several tabs).
 #[derive(Default)]
@@ -50,30 +70,136 @@ impl Hub {
     }
 }
 
-/// Delivers outbox items of the widget channel to open sockets; with none open the item waits
-/// (the visitor also finds it in the history when they come back).
+/// Delivers outbox items of the widget channel to open sockets. With none open the item counts
+/// as delivered all the same: it is in the conversation's history, which the widget loads when
+/// it comes back, and an item kept waiting for a socket that may never open would hold the
+/// outbox up for everyone.
 #[async_trait]
 impl Outlet for Hub {
     async fn deliver(&self, item: &OutboxItem) -> Result<(), DeliveryError> {
         let frame = json!({"type": "turn", "id": item.id, "turn": item.turn}).to_string();
-        if self.push(&item.key, &frame) > 0 {
-            Ok(())
-        } else {
-            Err(DeliveryError("no open socket".into()))
-        }
+        self.push(&item.key, &frame);
+        Ok(())
     }
 }
 
-pub async fn run(
-    socket: WebSocket,
-    state: WidgetState,
+/// The `auth` frame.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthFrame {
+    #[serde(rename = "type")]
+    kind: String,
+    conversation_token: String,
+    #[serde(default)]
+    identity: Option<String>,
+}
+
+/// Who the socket speaks for, until when.
+struct Session {
     key: ConversationKey,
     user_ref: Option<String>,
-    ip: String,
-) {
+    /// When the identity expires (unix seconds); `None` for an anonymous visitor.
+    expires: Option<i64>,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+async fn send(sink: &mut Sink, frame: serde_json::Value) -> bool {
+    sink.send(Message::Text(frame.to_string().into())).await.is_ok()
+}
+
+async fn refuse(mut sink: Sink, code: &str, detail: &str) {
+    let _ = send(
+        &mut sink,
+        json!({"type": "error", "code": code, "detail": detail}),
+    )
+    .await;
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame {
+            // 4000–4999: application codes; 4401 reads as "unauthorised".
+            code: 4401,
+            reason: code.to_string().into(),
+        })))
+        .await;
+}
+
+/// Checks an `auth` frame: the conversation's token, the identity, and (under the
+/// conversation's lock) that the conversation is this user's.
+async fn authenticate(
+    state: &WidgetState,
+    id: &str,
+    client: IpAddr,
+    text: &str,
+) -> Result<Session, Problem> {
+    let frame: AuthFrame = serde_json::from_str(text).map_err(|e| {
+        Problem::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "auth_required",
+            format!("the first frame is {{\"type\": \"auth\", \"conversation_token\", \"identity\"}}: {e}"),
+        )
+    })?;
+    if frame.kind != "auth" {
+        return Err(Problem::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "auth_required",
+            "the first frame is {\"type\": \"auth\", ...}",
+        ));
+    }
+    let key = check_conversation(state, client, id, Some(&frame.conversation_token))?;
+    let claims = check_claims(state, client, frame.identity.as_deref())?;
+    let user_ref = claims.as_ref().map(|c| c.user_ref.clone());
+    match state.runtime.authorize(&key, user_ref.as_deref()).await {
+        Ok(_) => {}
+        Err(RuntimeError::Store(e)) => {
+            tracing::error!(error = %e, "a socket could not be authorised");
+            return Err(Problem::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "try again in a moment",
+            ));
+        }
+        Err(e) => return Err(runtime_problem(state, client, e)),
+    }
+    Ok(Session {
+        key,
+        user_ref,
+        expires: claims.map(|c| c.expires),
+    })
+}
+
+/// Seconds until `expires` as a deadline (far away for an anonymous visitor).
+fn deadline(expires: Option<i64>) -> Instant {
+    let secs = expires.map_or(86_400 * 365, |e| (e - Utc::now().timestamp()).max(0));
+    Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
+pub async fn run(socket: WebSocket, state: WidgetState, id: String, client: IpAddr) {
     let (mut sink, mut stream) = socket.split();
-    let mut pushes = state.hub.join(&key);
+    let first = tokio::time::timeout(AUTH_TIMEOUT, async {
+        loop {
+            match stream.next().await {
+                Some(Ok(Message::Text(t))) => return Some(t.to_string()),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await;
+    let Ok(Some(first)) = first else {
+        return refuse(sink, "auth_required", "authenticate within 10 seconds").await;
+    };
+    let mut session = match authenticate(&state, &id, client, &first).await {
+        Ok(session) => session,
+        Err(problem) => return refuse(sink, problem.code(), "not authorised").await,
+    };
+    if !send(&mut sink, json!({"type": "ready"})).await {
+        return;
+    }
+    let mut pushes = state.hub.join(&session.key);
+    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
     loop {
+        let expiry = deadline(session.expires);
         tokio::select! {
             push = pushes.recv() => {
                 let Some(frame) = push else { break };
@@ -83,13 +209,39 @@ pub async fn run(
             }
             incoming = stream.next() => {
                 let Some(Ok(message)) = incoming else { break };
+                last_heard = Instant::now();
                 let text = match message {
                     Message::Text(t) => t.to_string(),
                     Message::Close(_) => break,
                     _ => continue,
                 };
-                let reply = handle_frame(&state, &key, user_ref.as_deref(), &ip, &text).await;
+                if is_auth(&text) {
+                    // A fresh identity for the same conversation (the page got a new token).
+                    match authenticate(&state, &id, client, &text).await {
+                        Ok(renewed) => {
+                            session = renewed;
+                            if !send(&mut sink, json!({"type": "ready"})).await {
+                                break;
+                            }
+                        }
+                        Err(problem) => return refuse(sink, problem.code(), "not authorised").await,
+                    }
+                    continue;
+                }
+                let reply = handle_frame(&state, &session, client, &text).await;
                 if sink.send(Message::Text(reply.into())).await.is_err() {
+                    break;
+                }
+            }
+            () = tokio::time::sleep_until(expiry), if session.expires.is_some() => {
+                return refuse(sink, "identity_expired", "send a fresh identity").await;
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENT_LIMIT {
+                    tracing::debug!("a silent socket was closed");
+                    break;
+                }
+                if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
                     break;
                 }
             }
@@ -97,19 +249,23 @@ pub async fn run(
     }
 }
 
-async fn handle_frame(
-    state: &WidgetState,
-    key: &ConversationKey,
-    user_ref: Option<&str>,
-    ip: &str,
-    text: &str,
-) -> String {
+fn is_auth(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|v| v.get("type").and_then(|t| t.as_str()) == Some("auth"))
+}
+
+async fn handle_frame(state: &WidgetState, session: &Session, client: IpAddr, text: &str) -> String {
     let error = |code: &str, detail: String| {
         json!({"type": "error", "code": code, "detail": detail}).to_string()
     };
     // Frames bypass HTTP middleware: the same limits apply here.
-    if let Err(wait) = state.check_rate(key, ip) {
-        return json!({"type": "error", "code": "rate_limited", "retry_after": wait.as_secs().max(1)}).to_string();
+    let allowed = state.limits.request(client).and_then(|()| {
+        state
+            .limits
+            .message(session.key.as_str(), session.user_ref.as_deref())
+    });
+    if let Err(limited) = allowed {
+        return json!({"type": "error", "code": "rate_limited", "retry_after": limited.retry_after.as_secs().max(1)}).to_string();
     }
     let frame: MessageBody = match serde_json::from_str(text) {
         Ok(f) => f,
@@ -128,13 +284,16 @@ async fn handle_frame(
     let inbound = Inbound {
         content: message.content,
         message_id: Some(frame.client_id.clone()),
-        user_ref: user_ref.map(String::from),
+        user_ref: session.user_ref.clone(),
         lang: message.lang.unwrap_or_default(),
         lang_chosen: message.lang.is_some(),
         delivery: Delivery::Inline,
     };
-    match state.runtime.handle(key, inbound, Utc::now()).await {
+    match state.runtime.handle(&session.key, inbound, Utc::now()).await {
         Ok(turn) => json!({"type": "turn", "client_id": frame.client_id, "turn": turn}).to_string(),
-        Err(e) => error("not_stored", e.to_string()),
+        Err(e) => {
+            let problem = runtime_problem(state, client, e);
+            error(problem.code(), problem.code().replace('_', " "))
+        }
     }
 }
