@@ -23,6 +23,7 @@ const LONG_RUN: usize = 11;
 /// What people put between digit groups, one kind or several mixed in one number.
 const SEPARATORS: &[&str] = &[
     " ", "\u{3000}", "\u{00A0}", ".", "-", "_", "/", ",", "·", "、", "，", "－", "．", " - ", "  ",
+    " / ", ".-", "--", "_ ",
 ];
 
 const BEFORE: &[&str] = &[
@@ -38,7 +39,16 @@ const BEFORE: &[&str] = &[
 ];
 
 const AFTER: &[&str] = &[
-    "", "，谢谢", "。", "怎么不对", " thanks", ", please.", "）", "!", "的", " ok",
+    "",
+    "，谢谢",
+    "。",
+    "怎么不对",
+    " thanks",
+    ", please.",
+    "）",
+    "!",
+    "的",
+    " ok",
 ];
 
 /// A separator character as the masking should see it: anything a person might put between the
@@ -48,19 +58,8 @@ fn is_separator(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '.' | '-'
-                | '_'
-                | '/'
-                | ','
-                | '·'
-                | '、'
-                | '，'
-                | '－'
-                | '．'
-                | '／'
-                | '＿'
-                | '\u{2010}'..='\u{2015}'
-                | '\u{2212}'
+            '.' | '-' | '_' | '/' | ',' | '·' | '、' | '，' | '－' | '．' | '／' | '＿' | '\u{2010}'
+                ..='\u{2015}' | '\u{2212}'
         )
 }
 
@@ -192,6 +191,28 @@ proptest! {
         let text = format!("{before}{case_id}{after}");
         prop_assert_eq!(redacted(&text), text);
     }
+
+    #[test]
+    fn dates_times_and_amounts_in_sentences_survive(
+        year in 1950u32..2100,
+        month in 1u32..=12,
+        day in 1u32..=28,
+        hour in 0u32..24,
+        minute in 0u32..60,
+        form in 0usize..5,
+        amount in prop::sample::select(&["1,000", "12.50", "30", "1,280.00", "99.9"][..]),
+        before in prop::sample::select(&["", "我在", "on ", "（"][..]),
+    ) {
+        let date = match form {
+            0 => format!("{year}-{month:02}-{day:02}"),
+            1 => format!("{year}/{month}/{day}"),
+            2 => format!("{year}.{month}.{day}"),
+            3 => format!("{year}年{month}月{day}日"),
+            _ => format!("{year} 年 {month} 月 {day} 日"),
+        };
+        let text = format!("{before}{date} {hour:02}:{minute:02} 付了 {amount} 元，还是失败");
+        prop_assert_eq!(redacted(&text), text);
+    }
 }
 
 #[test]
@@ -220,8 +241,17 @@ fn a_card_number_failing_luhn_is_still_masked() {
 
 #[test]
 fn phone_numbers_with_dots_or_underscores_are_masked() {
-    for text in ["138.1234.5678", "138_1234_5678", "138/1234/5678", "138·1234·5678"] {
-        assert_eq!(redacted(&format!("电话{text}")), "电话138****5678", "{text}");
+    for text in [
+        "138.1234.5678",
+        "138_1234_5678",
+        "138/1234/5678",
+        "138·1234·5678",
+    ] {
+        assert_eq!(
+            redacted(&format!("电话{text}")),
+            "电话138****5678",
+            "{text}"
+        );
     }
     assert_eq!(
         redacted("call me on 138.1234.5678."),

@@ -58,23 +58,31 @@ pub(crate) fn is_separator(c: char) -> bool {
     )
 }
 
-/// Spaces that may pad a separator (`138 - 1234 - 5678`) or double it (`1234  5678`).
+/// Spaces, as opposed to the marks people put between digit groups.
 fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}')
+    matches!(
+        c,
+        ' ' | '\t' | '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}'
+    )
 }
 
-/// Whether the (folded) text between two digit groups joins them into one number: one separator
-/// (`138.1234`), two spaces (`1234  5678`), or one separator with a space on each side
-/// (`138 - 1234`). A list (`12.50, 30.00`) or a sentence (`2024-06-11 到 12:30`) keeps its numbers
-/// apart, because a comma followed by a space, or a word, is not a gap inside one number.
+/// Whether the (folded) text between two digit groups joins them into one number: one to three
+/// separators, mixed as people type them (`138.1234`, `1234  5678`, `138 - 1234`, `138.-1234`).
+/// Not a comma, full stop or enumeration comma followed by a space (`12.50, 30.00`,
+/// `paid 12.50. 138…`): that is how a list or a sentence goes on, and reading it as one number
+/// would star amounts and dates.
 pub(crate) fn joins_digit_groups(gap: &str) -> bool {
     let mut chars = gap.chars().map(fold_char);
-    match (chars.next(), chars.next(), chars.next(), chars.next()) {
-        (Some(c), None, _, _) => is_separator(c),
-        (Some(a), Some(b), None, _) => is_space(a) && is_space(b),
-        (Some(a), Some(c), Some(b), None) => is_space(a) && is_separator(c) && is_space(b),
-        _ => false,
-    }
+    let (Some(first), second) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    let rest: Vec<char> = chars.take(2).collect();
+    let all_separators = std::iter::once(first)
+        .chain(second)
+        .chain(rest.iter().copied())
+        .all(is_separator);
+    let list_punctuation = matches!(first, ',' | '.' | '、') && second.is_some_and(is_space);
+    all_separators && rest.len() <= 1 && !list_punctuation
 }
 
 /// Text folded with [`fold_char`], remembering where each folded byte came from so that matches
@@ -163,7 +171,9 @@ mod tests {
 
     #[test]
     fn separators() {
-        for c in [' ', '-', '.', '_', '/', ',', '·', '、', '\u{00A0}', '\u{2014}'] {
+        for c in [
+            ' ', '-', '.', '_', '/', ',', '·', '、', '\u{00A0}', '\u{2014}',
+        ] {
             assert!(is_separator(c), "{c:?}");
         }
         // Full-width forms are separators once folded.
@@ -177,10 +187,28 @@ mod tests {
 
     #[test]
     fn gaps_that_join_digit_groups() {
-        for gap in [" ", ".", "_", "，", "\u{3000}", "  ", "   ", " - ", "\u{00A0}/\u{00A0}"] {
+        for gap in [
+            " ",
+            ".",
+            "_",
+            "，",
+            "\u{3000}",
+            "  ",
+            "   ",
+            " - ",
+            " , ",
+            "\u{00A0}/\u{00A0}",
+            "- ",
+            "_ ",
+            ".-",
+            "--",
+            "．－",
+        ] {
             assert!(joins_digit_groups(gap), "{gap:?}");
         }
-        for gap in ["", ", ", " ,", "    ", " - - ", "到", " 到 ", ":", "\n", "--"] {
+        for gap in [
+            "", ", ", "， ", ". ", "、 ", "    ", " - - ", "到", " 到 ", ":", "\n", "-\n",
+        ] {
             assert!(!joins_digit_groups(gap), "{gap:?}");
         }
     }

@@ -29,7 +29,9 @@ pub fn redact(text: &str, today: NaiveDate) -> String {
         .iter()
         .map(|e| role(e, || case_id_is_safe(&text[e.start..e.end], today)))
         .collect();
-    let mut starred = digits_to_star(text, &entities, &roles).into_iter().peekable();
+    let mut starred = digits_to_star(text, &entities, &roles)
+        .into_iter()
+        .peekable();
     let mut redacted = String::with_capacity(text.len());
     let mut copied = 0;
     for entity in &entities {
@@ -66,7 +68,11 @@ fn case_id_is_safe(case_id: &str, today: NaiveDate) -> bool {
     let mut run = 0;
     let mut longest = 0;
     for c in case_id.chars() {
-        run = if fold_char(c).is_ascii_digit() { run + 1 } else { 0 };
+        run = if fold_char(c).is_ascii_digit() {
+            run + 1
+        } else {
+            0
+        };
         longest = longest.max(run);
     }
     longest < LONG_RUN
@@ -182,10 +188,7 @@ mod tests {
         assert_eq!(redacted("订单号 1234.5678.901"), "订单号 ****.***8.901");
         assert_eq!(redacted("流水号98765432109876"), "流水号**********9876");
         // Joined to a recognised number, the rest is starred completely.
-        assert_eq!(
-            redacted("12345 13812345678"),
-            "***** 138****5678"
-        );
+        assert_eq!(redacted("12345 13812345678"), "***** 138****5678");
     }
 
     #[test]
