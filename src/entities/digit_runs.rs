@@ -2,11 +2,11 @@
 //!
 //! People split long numbers the way they read them: `440524 18800101 0014`,
 //! `6222 0212 3456 7890 128`, `138-1234-5678`. A *group* is a maximal run of ASCII digits (plus a
-//! trailing `X` where an ID number could end); a *chain* is groups joined by exactly one space or
-//! dash. A number is then a consecutive slice of a chain ([`Run`]), never a slice of a group, which
+//! trailing `X` where an ID number could end); a *chain* is groups joined by the gaps people put
+//! inside one number (see [`joins_digit_groups`]). A number is then a consecutive slice of a chain ([`Run`]), never a slice of a group, which
 //! is what keeps a phone number from being found inside a longer digit run.
 
-use super::normalize::is_separator;
+use super::normalize::joins_digit_groups;
 
 /// Byte range of one group in the folded text; its characters are ASCII.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +97,9 @@ fn can_end_id(earlier: &[Group], digits: usize) -> bool {
     len == 17
 }
 
-/// Whether exactly one separator character lies between two groups.
+/// Whether the text between two groups joins them into one number.
 fn joined(text: &str, previous_end: usize, start: usize) -> bool {
-    let mut gap = text[previous_end..start].chars();
-    matches!((gap.next(), gap.next()), (Some(c), None) if is_separator(c))
+    joins_digit_groups(&text[previous_end..start])
 }
 
 /// Walks every chain left to right. At each group it offers the longest run first (up to
@@ -173,11 +172,16 @@ mod tests {
     }
 
     #[test]
-    fn double_spaces_and_other_punctuation_break_chains() {
-        let text = "2024/6/11 1234  5678";
+    fn any_separator_joins_but_lists_and_words_break_chains() {
+        let text = "138.1234_5678 / 1101  0119，2 12.50, 30:00 到 7";
         assert_eq!(
             texts(text, &chains(text)),
-            vec![vec!["2024"], vec!["6"], vec!["11", "1234"], vec!["5678"]]
+            vec![
+                vec!["138", "1234", "5678", "1101", "0119", "2", "12", "50"],
+                vec!["30"],
+                vec!["00"],
+                vec!["7"]
+            ]
         );
     }
 

@@ -84,6 +84,16 @@ pub struct Entity {
 /// bounds birth dates; `case_id_pattern` is the operator's case id format (see
 /// [`DEFAULT_CASE_ID_PATTERN`]).
 pub fn find_entities(text: &str, today: NaiveDate, case_id_pattern: &Regex) -> Vec<Entity> {
+    find(text, today, Some(case_id_pattern))
+}
+
+/// Every entity in `text` as if it held no case id: what a piece of text would reveal if it were
+/// not read as a case id.
+pub(crate) fn find_ignoring_case_ids(text: &str, today: NaiveDate) -> Vec<Entity> {
+    find(text, today, None)
+}
+
+fn find(text: &str, today: NaiveDate, case_id_pattern: Option<&Regex>) -> Vec<Entity> {
     let folded = Folded::new(text);
     let haystack = folded.text();
     let chains = chains(haystack);
@@ -98,7 +108,10 @@ pub fn find_entities(text: &str, today: NaiveDate, case_id_pattern: &Regex) -> V
             mask::email(m.as_str()),
         );
     }
-    for m in case_id_pattern.find_iter(haystack) {
+    for m in case_id_pattern
+        .into_iter()
+        .flat_map(|pattern| pattern.find_iter(haystack))
+    {
         found.add(
             m.start(),
             m.end(),
@@ -177,7 +190,7 @@ fn resident_ids(text: &str, chains: &[Vec<Group>], today: NaiveDate, found: &mut
 ///
 /// Valid numbers count anywhere in a chain. An invalid 18-character run counts when its region
 /// code and birth date are right (a typo in the rest, usually caught by the check character), or
-/// when it stands alone and is not a bank card. A 15-digit run counts when it stands alone and has
+/// when it stands alone and does not look like a bank card. A 15-digit run counts when it stands alone and has
 /// the shape of a first-generation number.
 fn id_like(run: &Run<'_>, today: NaiveDate) -> Option<(bool, String)> {
     let compact = run.compact();
@@ -196,7 +209,7 @@ fn id_like(run: &Run<'_>, today: NaiveDate) -> Option<(bool, String)> {
     let valid = match ResidentId::parse(&compact, today) {
         Ok(_) => true,
         Err(_) if shaped_like_id(bytes) => false,
-        Err(_) if run.standalone && !(all_digits && luhn(bytes)) => false,
+        Err(_) if run.standalone && !card_like(run, &compact) => false,
         Err(_) => return None,
     };
     Some((valid, mask::resident_id(&compact)))
@@ -212,19 +225,26 @@ fn shaped_like_id(bytes: &[u8]) -> bool {
 fn bank_cards(text: &str, chains: &[Vec<Group>], found: &mut Found) {
     let hits = scan(text, chains, 19, |run| {
         let digits = run.compact();
-        let grouped_by_four = run.groups[..run.groups.len() - 1]
-            .iter()
-            .all(|g| g.len() == 4);
-        (matches!(run.len, 16..=19)
-            && grouped_by_four
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && luhn(digits.as_bytes())
-            && found.is_free(run.start, run.end))
-        .then(|| mask::bank_card(&digits))
+        (card_like(run, &digits) && found.is_free(run.start, run.end))
+            .then(|| mask::bank_card(&digits))
     });
     for (start, end, masked) in hits {
         found.add(start, end, EntityKind::BankCard, masked);
     }
+}
+
+/// 16 to 19 digits, written whole or in groups of four, that pass the Luhn check or start like
+/// the cards people hold (3 American Express and JCB, 4 Visa, 5 Mastercard, 6 UnionPay): a
+/// mistyped card number fails Luhn and is still a card number.
+fn card_like(run: &Run<'_>, digits: &str) -> bool {
+    let grouped_by_four = run.groups[..run.groups.len() - 1]
+        .iter()
+        .all(|g| g.len() == 4);
+    let bytes = digits.as_bytes();
+    matches!(run.len, 16..=19)
+        && grouped_by_four
+        && bytes.iter().all(u8::is_ascii_digit)
+        && (luhn(bytes) || matches!(bytes.first(), Some(b'3'..=b'6')))
 }
 
 /// The Luhn checksum every bank card number carries.
@@ -379,6 +399,22 @@ mod tests {
     }
 
     #[test]
+    fn id_numbers_in_any_grouping() {
+        for (text, number) in [
+            ("身份证1101 0119 9001 0112 3X谢谢", "1101 0119 9001 0112 3X"),
+            ("id 110101 19900101 123X.", "110101 19900101 123X"),
+            ("110101.19900101.123x", "110101.19900101.123x"),
+            ("号码110101_1990_0101_123X", "110101_1990_0101_123X"),
+        ] {
+            assert_eq!(
+                spans(text),
+                vec![(INVALID_ID, number, "1101**********123X".into())],
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn invalid_id_numbers_are_still_found_and_masked() {
         // Wrong check character.
         assert_eq!(
@@ -423,6 +459,13 @@ mod tests {
             ("phone +86 138-1234-5678", "+86 138-1234-5678"),
             ("0086 13812345678", "0086 13812345678"),
             ("号码１３８１２３４５６７８收不到", "１３８１２３４５６７８"),
+            ("电话138.1234.5678。", "138.1234.5678"),
+            ("138_1234_5678", "138_1234_5678"),
+            ("138 - 1234 - 5678", "138 - 1234 - 5678"),
+            (
+                "手机１３８．１２３４／５６７８",
+                "１３８．１２３４／５６７８",
+            ),
         ] {
             assert_eq!(
                 spans(text),
@@ -439,7 +482,7 @@ mod tests {
     }
 
     #[test]
-    fn bank_cards_pass_luhn() {
+    fn bank_cards_pass_luhn_or_start_like_a_card() {
         assert_eq!(
             spans("卡号6222 0212 3456 7890 128"),
             vec![(
@@ -456,7 +499,27 @@ mod tests {
                 "4111 **** **** 1111".into()
             )]
         );
-        assert!(find("4111111111111112").is_empty(), "fails Luhn");
+        // A mistyped card number fails Luhn and is still a card number.
+        assert_eq!(
+            spans("卡号6222.0212.3456.7890.129"),
+            vec![(
+                EntityKind::BankCard,
+                "6222.0212.3456.7890.129",
+                "6222 **** **** 0129".into()
+            )]
+        );
+        assert_eq!(
+            spans("4111111111111112"),
+            vec![(
+                EntityKind::BankCard,
+                "4111111111111112",
+                "4111 **** **** 1112".into()
+            )]
+        );
+        assert!(
+            find("9111111111111112").is_empty(),
+            "fails Luhn and starts like no card"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Mainland China mobile numbers, parsed once and printed masked (`138****5678`).
 //!
-//! Users type them with a country code (`+86`, `0086`, `86 `), with spaces or dashes
-//! (`138 1234 5678`, `138-1234-5678`) and in full-width digits; all of those mean the same
+//! Users type them with a country code (`+86`, `0086`, `86 `), split by spaces, dashes, dots or
+//! other separators (`138 1234 5678`, `138-1234-5678`, `138.1234.5678`) and in full-width digits; all of those mean the same
 //! 11 national digits, which is what a [`MobileNumber`] holds. Whether the number is registered to
 //! the same person is the carriers' check, not ours.
 
@@ -25,7 +25,7 @@ pub struct MobileNumber {
 pub enum MobileError {
     #[error("mobile number is empty")]
     Empty,
-    /// `position` is 1-based, counted after spaces and dashes are removed.
+    /// `position` is 1-based, counted after spaces and separators are removed.
     #[error("mobile number has an invalid character at position {position}")]
     InvalidCharacter { position: usize },
     /// `length` is the number of digits after the country code.
@@ -147,6 +147,10 @@ mod tests {
             "8613812345678",
             "１３８１２３４５６７８",
             "＋８６　１３８－１２３４－５６７８",
+            "138.1234.5678",
+            "138_1234_5678",
+            "138/1234·5678",
+            "１３８．１２３４，５６７８",
         ] {
             let number = MobileNumber::parse(typed).unwrap();
             assert_eq!(number.expose_clear(), "13812345678", "{typed}");

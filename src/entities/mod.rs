@@ -8,6 +8,7 @@
 mod dates;
 mod digit_runs;
 mod find;
+mod long_runs;
 mod mask;
 mod mobile;
 mod normalize;

@@ -27,14 +27,62 @@ pub(crate) fn fold_char(c: char) -> char {
     }
 }
 
-/// Characters people put between digit groups of one number (`138 1234 5678`, `138-1234-5678`):
-/// the ASCII space and hyphen (after folding, this covers U+3000 and U+FF0D), the no-break space,
-/// and the Unicode dashes that phone keyboards and word processors substitute for a hyphen.
+/// Characters people put between the digit groups of one number: `138 1234 5678`,
+/// `138-1234-5678`, `138.1234.5678`, `138_1234_5678`, `1101/0119/…`, `6222,0212,…`, `138·1234`,
+/// `138、1234`. Applied to folded characters, so this also covers the ideographic space U+3000 and
+/// the full-width `－ ． ／ ＿ ，`. Besides the ASCII marks: the no-break and other fixed-width
+/// spaces, the Unicode dashes that phone keyboards and word processors put in for a hyphen, and
+/// the middle dots and the enumeration comma of Chinese text.
+///
+/// Line breaks are not separators: a number split over lines is two lines of text.
 pub(crate) fn is_separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '-' | '\u{00A0}' | '\u{2010}'..='\u{2015}' | '\u{2212}'
+        ' ' | '\t'
+            | '-'
+            | '.'
+            | '_'
+            | '/'
+            | ','
+            | '\u{00A0}'
+            | '\u{00B7}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{2027}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{2212}'
+            | '\u{3001}'
+            | '\u{30FB}'
+            | '\u{FE63}'
     )
+}
+
+/// Spaces, as opposed to the marks people put between digit groups.
+fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}'
+    )
+}
+
+/// Whether the (folded) text between two digit groups joins them into one number: one to three
+/// separators, mixed as people type them (`138.1234`, `1234  5678`, `138 - 1234`, `138.-1234`).
+/// Not a comma, full stop or enumeration comma followed by a space (`12.50, 30.00`,
+/// `paid 12.50. 138…`): that is how a list or a sentence goes on, and reading it as one number
+/// would star amounts and dates.
+pub(crate) fn joins_digit_groups(gap: &str) -> bool {
+    let mut chars = gap.chars().map(fold_char);
+    let (Some(first), second) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    let rest: Vec<char> = chars.take(2).collect();
+    let all_separators = std::iter::once(first)
+        .chain(second)
+        .chain(rest.iter().copied())
+        .all(is_separator);
+    let list_punctuation = matches!(first, ',' | '.' | '、') && second.is_some_and(is_space);
+    all_separators && rest.len() <= 1 && !list_punctuation
 }
 
 /// Text folded with [`fold_char`], remembering where each folded byte came from so that matches
@@ -123,10 +171,45 @@ mod tests {
 
     #[test]
     fn separators() {
-        assert!(is_separator(' '));
-        assert!(is_separator('-'));
-        assert!(is_separator('\u{2014}'));
-        assert!(!is_separator('/'));
-        assert!(!is_separator('1'));
+        for c in [
+            ' ', '-', '.', '_', '/', ',', '·', '、', '\u{00A0}', '\u{2014}',
+        ] {
+            assert!(is_separator(c), "{c:?}");
+        }
+        // Full-width forms are separators once folded.
+        for c in ['\u{3000}', '－', '．', '／', '＿', '，'] {
+            assert!(is_separator(fold_char(c)), "{c:?}");
+        }
+        for c in ['1', 'a', 'X', ':', '\n', '年', '。', '@', '+'] {
+            assert!(!is_separator(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn gaps_that_join_digit_groups() {
+        for gap in [
+            " ",
+            ".",
+            "_",
+            "，",
+            "\u{3000}",
+            "  ",
+            "   ",
+            " - ",
+            " , ",
+            "\u{00A0}/\u{00A0}",
+            "- ",
+            "_ ",
+            ".-",
+            "--",
+            "．－",
+        ] {
+            assert!(joins_digit_groups(gap), "{gap:?}");
+        }
+        for gap in [
+            "", ", ", "， ", ". ", "、 ", "    ", " - - ", "到", " 到 ", ":", "\n", "-\n",
+        ] {
+            assert!(!joins_digit_groups(gap), "{gap:?}");
+        }
     }
 }

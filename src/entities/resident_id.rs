@@ -47,7 +47,7 @@ pub enum ResidentIdError {
     /// An old first-generation number; verification needs the 18 characters on a current card.
     #[error("resident id is a legacy 15-digit number; the 18-character number is required")]
     LegacyFifteenDigit,
-    /// `length` counts characters after normalisation (spaces and dashes removed).
+    /// `length` counts characters after normalisation (spaces and separators removed).
     #[error("resident id has {length} characters, expected 18")]
     WrongLength { length: usize },
     /// `position` is 1-based, counted after normalisation; only the 18th may be `X`.
@@ -90,8 +90,8 @@ impl ResidentIdError {
 }
 
 impl ResidentId {
-    /// Normalises `input` (full-width to ASCII, `x` to `X`, spaces, dashes and ideographic spaces
-    /// removed) and checks it. `today` is passed in so the future-birth-date check is testable.
+    /// Normalises `input` (full-width to ASCII, `x` to `X`, spaces and separators such as dashes
+    /// and dots removed) and checks it. `today` is passed in so the future-birth-date check is testable.
     pub fn parse(input: &str, today: NaiveDate) -> Result<Self, ResidentIdError> {
         let clear = normalize(input);
         if clear.is_empty() {
@@ -168,7 +168,7 @@ impl fmt::Debug for ResidentId {
     }
 }
 
-/// Folds width, upper-cases `x` and removes whitespace and dashes, keeping everything else so the
+/// Folds width, upper-cases `x` and removes whitespace and separators, keeping everything else so the
 /// checks can point at the offending character.
 pub(crate) fn normalize(input: &str) -> String {
     input
