@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 const CONNECTIONS: usize = 1_000;
 const RATE: u64 = 1_000; // messages per second, all conversations together
 const SECONDS: u64 = 10;
+const SECRET: &str = "widget-load-secret";
 
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -42,6 +43,9 @@ fn main() {
         .env("KYCDESK_DATA_DIR", data.path())
         .env("KYCDESK_RATE_VISITOR", "1000/1000")
         .env("KYCDESK_RATE_IP", "100000/100000")
+        .env("KYCDESK_RATE_USER", "100000/100000")
+        .env("KYCDESK_MAX_CONNECTIONS_PER_CLIENT", "5000")
+        .env("KYCDESK_WIDGET_SECRET", SECRET)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -65,9 +69,23 @@ fn main() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let before = rss_kib(pid);
         let mut sockets = Vec::with_capacity(CONNECTIONS);
+        let access = kycdesk::channel::widget::access::ConversationAccess::derived_from(
+            SECRET.as_bytes(),
+        );
         for i in 0..CONNECTIONS {
-            let url = format!("ws://{base}/api/v1/conversations/load{i}/ws");
-            let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+            // Ids of the shape the server issues, with the tokens it would issue for them.
+            let id = format!("c_{:0>22}", format!("load{i}"));
+            let url = format!("ws://{base}/api/v1/conversations/{id}/ws");
+            let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+            let auth = format!(
+                r#"{{"type":"auth","conversation_token":"{}"}}"#,
+                access.token_for(&id)
+            );
+            ws.send(Message::Text(auth.into())).await.expect("auth");
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) if t.contains("ready") => {}
+                other => panic!("not authenticated: {other:?}"),
+            }
             sockets.push(ws);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

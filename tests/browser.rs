@@ -1,8 +1,9 @@
 //! Browser tests: the web widget (`web/widget.js` on the demo page `web/demo.html`) in headless
 //! Chromium, driven over WebDriver (chromedriver), against the real `kycdesk serve` binary.
 //!
-//! Off unless `KYCDESK_BROWSER_TESTS=1` (each test then prints that it was skipped), so
-//! `cargo test` passes on a machine without a browser. To run them:
+//! Off unless `KYCDESK_BROWSER_TESTS=1` when the tests are built (`build.rs` turns it into the
+//! `kycdesk_browser_tests` cfg; without it every test shows as ignored), so `cargo test` passes on
+//! a machine without a browser. To run them:
 //!
 //! ```text
 //! apt-get install -y chromium chromium-driver
@@ -463,13 +464,6 @@ async fn setup(test: &'static str) -> Option<Harness> {
 /// The server (with this per-visitor rate), chromedriver and a browser with a fresh profile; or
 /// `None` (after saying so) when browser tests are not switched on.
 async fn setup_with(test: &'static str, rate_visitor: &str) -> Option<Harness> {
-    if std::env::var("KYCDESK_BROWSER_TESTS").as_deref() != Ok("1") {
-        println!(
-            "skipped {test}: set KYCDESK_BROWSER_TESTS=1 to run the browser tests \
-             (needs Debian's chromium and chromium-driver)"
-        );
-        return None;
-    }
     let serial = SERIAL.lock().await;
     let data = tempfile::tempdir().expect("data dir");
     let files = tempfile::tempdir().expect("files dir");
@@ -542,12 +536,27 @@ impl Harness {
             .to_string()
     }
 
+    /// The id and token of the conversation the widget holds.
+    async fn conversation(&self) -> (String, String) {
+        let held: Value = serde_json::from_str(&self.visitor().await).expect("stored as JSON");
+        (
+            held["id"].as_str().expect("id").to_string(),
+            held["token"].as_str().expect("token").to_string(),
+        )
+    }
+
     /// The server's transcript of this browser's conversation (waiting out a rate limit).
     async fn transcript(&self) -> Vec<Value> {
-        let visitor = self.visitor().await;
-        let url = format!("{}/api/v1/conversations/{visitor}/transcript", self.base);
+        let (id, token) = self.conversation().await;
+        let url = format!("{}/api/v1/conversations/{id}/transcript", self.base);
         for _ in 0..30 {
-            let response = self.http.get(&url).send().await.expect("transcript");
+            let response = self
+                .http
+                .get(&url)
+                .header("x-kycdesk-conversation", &token)
+                .send()
+                .await
+                .expect("transcript");
             if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
@@ -626,6 +635,10 @@ fn card_png(dir: &Path, name: &str, width: u32, height: u32, noise: bool) -> Pat
 // ---- the tests ----------------------------------------------------------------------------------
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn a_whole_photo_quality_conversation_by_clicking_buttons() {
     let Some(h) = setup("photo_conversation").await else {
         return;
@@ -710,6 +723,10 @@ async fn a_whole_photo_quality_conversation_by_clicking_buttons() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn the_language_switch_changes_the_widget_and_the_bot() {
     let Some(h) = setup("language").await else {
         return;
@@ -778,6 +795,10 @@ async fn the_language_switch_changes_the_widget_and_the_bot() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn a_photo_is_previewed_uploaded_with_progress_and_answered() {
     let Some(h) = setup("photo_upload").await else {
         return;
@@ -866,6 +887,10 @@ async fn a_photo_is_previewed_uploaded_with_progress_and_answered() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn history_survives_a_reload_and_follows_into_another_tab() {
     let Some(h) = setup("history").await else {
         return;
@@ -941,6 +966,10 @@ async fn history_survives_a_reload_and_follows_into_another_tab() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn html_in_a_message_is_shown_as_text() {
     let Some(h) = setup("html_as_text").await else {
         return;
@@ -977,6 +1006,10 @@ async fn html_in_a_message_is_shown_as_text() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn keyboard_only_and_a_phone_sized_screen() {
     let Some(h) = setup("keyboard").await else {
         return;
@@ -1054,6 +1087,10 @@ async fn keyboard_only_and_a_phone_sized_screen() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn offline_and_server_down_are_shown_and_messages_get_through_after() {
     let Some(mut h) = setup("network_trouble").await else {
         return;
@@ -1130,6 +1167,10 @@ async fn offline_and_server_down_are_shown_and_messages_get_through_after() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn a_rate_limited_message_waits_its_turn_and_is_sent_once() {
     // Three messages at once, then one every ten seconds (reading history and opening the socket
     // count against the address only, not the visitor's messages).
@@ -1168,6 +1209,10 @@ async fn a_rate_limited_message_waits_its_turn_and_is_sent_once() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
 async fn a_signed_in_user_gets_their_case_status_without_typing_a_case_id() {
     let Some(h) = setup("signed_in").await else {
         return;
@@ -1189,9 +1234,10 @@ async fn a_signed_in_user_gets_their_case_status_without_typing_a_case_id() {
         "the panel says the visitor is signed in"
     );
     h.b.click_in(".qr[data-id=\"status\"]").await;
-    // The widget sent the token: the conversation is now the user's, and an anonymous request
-    // for it is refused.
+    // The widget sent the token: the conversation is now the user's, and a request for it
+    // without the user's identity is refused, even with the conversation's own token.
     let visitor = h.visitor().await;
+    let (id, conversation_token) = h.conversation().await;
     assert!(
         h.b.js(
             "return localStorage.getItem('kycdesk.v1:visitor:u:u_demo');",
@@ -1203,10 +1249,8 @@ async fn a_signed_in_user_gets_their_case_status_without_typing_a_case_id() {
     );
     let anonymous = h
         .http
-        .get(format!(
-            "{}/api/v1/conversations/{visitor}/transcript",
-            h.base
-        ))
+        .get(format!("{}/api/v1/conversations/{id}/transcript", h.base))
+        .header("x-kycdesk-conversation", &conversation_token)
         .send()
         .await
         .expect("transcript");

@@ -18,6 +18,16 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 const CONVERSATIONS: usize = 24;
+const SECRET: &str = "crash-test-widget-secret";
+
+/// The id and token of the test's `n`th conversation: the ids have the shape the server
+/// issues, and the tokens are what it would issue for them under the test's widget secret.
+fn conversation(n: usize) -> (String, String) {
+    let id = format!("c_{:0>22}", format!("crash{n}"));
+    let access = kycdesk::channel::widget::access::ConversationAccess::derived_from(SECRET.as_bytes());
+    let token = access.token_for(&id);
+    (id, token)
+}
 const KILLS: usize = 3;
 
 struct Server {
@@ -31,6 +41,8 @@ fn start(data: &Path, unsafe_skip_flush: bool) -> Server {
         .arg("serve")
         .env("KYCDESK_LISTEN", "127.0.0.1:0")
         .env("KYCDESK_DATA_DIR", data)
+        .env("KYCDESK_WIDGET_SECRET", SECRET)
+        .env("KYCDESK_RATE_USER", "10000/10000")
         .env("KYCDESK_RATE_VISITOR", "10000/10000")
         .env("KYCDESK_RATE_IP", "100000/100000")
         .env("KYCDESK_FLOWS_DIR", common::repo_path("flows"))
@@ -70,11 +82,13 @@ async fn send(
     client_id: &str,
     body: Value,
 ) -> Result<Value, String> {
-    let url = format!("{base}/api/v1/conversations/c{conversation}/messages");
+    let (id, token) = self::conversation(conversation);
+    let url = format!("{base}/api/v1/conversations/{id}/messages");
     let mut body = body;
     body["client_id"] = json!(client_id);
     let response = http
         .post(url)
+        .header("x-kycdesk-conversation", token)
         .json(&body)
         .timeout(Duration::from_secs(10))
         .send()
@@ -173,11 +187,14 @@ async fn run(unsafe_skip_flush: bool) -> Vec<String> {
             .push(id.clone());
     }
     for conversation in 0..CONVERSATIONS {
-        let url = format!(
-            "{}/api/v1/conversations/c{conversation}/transcript",
-            server.base
-        );
-        let transcript: Value = match http.get(url).send().await {
+        let (id, token) = self::conversation(conversation);
+        let url = format!("{}/api/v1/conversations/{id}/transcript", server.base);
+        let transcript: Value = match http
+            .get(url)
+            .header("x-kycdesk-conversation", token)
+            .send()
+            .await
+        {
             Ok(r) => r.json().await.unwrap_or(Value::Null),
             Err(e) => {
                 problems.push(format!("c{conversation}: transcript unreadable: {e}"));

@@ -76,7 +76,8 @@ impl ConversationAccess {
         }
     }
 
-    fn token_for(&self, id: &str) -> String {
+    /// The token of conversation `id` (what [`ConversationAccess::issue`] hands out with it).
+    pub fn token_for(&self, id: &str) -> String {
         URL_SAFE_NO_PAD.encode(mac(&self.key, id.as_bytes()))
     }
 
