@@ -10,7 +10,7 @@ use chrono::Utc;
 use kycdesk::i18n::Lang;
 use kycdesk::runtime::outbox::{Deliverer, DeliveryError, Outlet};
 use kycdesk::runtime::{Content, Delivery, Inbound};
-use kycdesk::store::{ConversationKey, OutboxItem, Store, TurnCommit};
+use kycdesk::store::{ConversationKey, OutboxItem, TurnCommit};
 
 /// Fails the first `failures` deliveries, then records what it delivers.
 struct FlakyOutlet {

@@ -95,10 +95,6 @@ impl Keyring {
         self.lock_keys().get(name).copied()
     }
 
-    pub fn contains(&self, name: &Hashed) -> bool {
-        self.lock_keys().contains_key(name)
-    }
-
     /// The key of a conversation, created (and written) on first use.
     pub fn get_or_create(&self, name: &Hashed) -> Result<[u8; 32], StoreError> {
         let mut keys = self.lock_keys();

@@ -299,7 +299,8 @@ impl SledStore {
         let Some(k) = self.shared.keyring.get(&hashed) else {
             return Ok(Vec::new());
         };
-        read_transcript(&self.shared.trees()?, &hashed, &k)
+        let trees = self.shared.trees()?;
+        read_transcript(&trees, &hashed, &k)
     }
 
     async fn pending_outbox_inner(
