@@ -41,7 +41,11 @@ async fn push_turns_are_delivered_once_after_retries() {
         .handle(&key, inbound, Utc::now())
         .await
         .expect("stored");
-    let pending = runtime.store().pending_outbox(None, 10).await.expect("outbox");
+    let pending = runtime
+        .store()
+        .pending_outbox(None, 10)
+        .await
+        .expect("outbox");
     assert_eq!(pending.len(), 1, "one turn waits to be pushed");
     assert!(pending[0].turn.node.starts_with("sms_code."));
 
@@ -144,14 +148,29 @@ async fn one_stuck_channel_never_holds_back_the_others() {
     let mut deliverer = Deliverer::new(store.clone())
         .with_outlet("stuck", dead.clone())
         .with_outlet("works", good.clone());
-    assert_eq!(deliverer.pass().await, 1, "the working channel is served in the first pass");
+    assert_eq!(
+        deliverer.pass().await,
+        1,
+        "the working channel is served in the first pass"
+    );
     assert_eq!(good.delivered.lock().expect("lock").len(), 1);
-    assert_eq!(*dead.attempts.lock().expect("lock"), 300, "every stuck item was tried once");
+    assert_eq!(
+        *dead.attempts.lock().expect("lock"),
+        300,
+        "every stuck item was tried once"
+    );
     assert_eq!(deliverer.backing_off(), 300);
     // The stuck items stay queued, backing off: the next pass does not hammer the channel.
     assert_eq!(deliverer.pass().await, 0);
     assert_eq!(*dead.attempts.lock().expect("lock"), 300);
-    assert_eq!(store.pending_outbox(None, 1000).await.expect("outbox").len(), 300);
+    assert_eq!(
+        store
+            .pending_outbox(None, 1000)
+            .await
+            .expect("outbox")
+            .len(),
+        300
+    );
 }
 
 #[tokio::test]

@@ -191,11 +191,22 @@ async fn erase_conversation_leaves_no_trace_either() {
         assert!(!found(&raw, canary), "{canary} survived erase_conversation");
     }
     // Nothing of it is left to find through the store either.
-    assert!(store.pending_outbox(None, 100).await.expect("outbox").iter().all(|i| i.key != canaries.key()));
+    assert!(
+        store
+            .pending_outbox(None, 100)
+            .await
+            .expect("outbox")
+            .iter()
+            .all(|i| i.key != canaries.key())
+    );
     assert!(store.subscriptions().await.expect("subs").is_empty());
     assert!(store.tickets(false).await.expect("tickets").is_empty());
     assert_eq!(
-        store.erase_user(canaries.user_ref).await.expect("erase").conversations,
+        store
+            .erase_user(canaries.user_ref)
+            .await
+            .expect("erase")
+            .conversations,
         0,
         "the user index no longer leads to it"
     );

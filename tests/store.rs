@@ -424,16 +424,34 @@ async fn the_store_counts_the_transcript_bytes_of_each_conversation() {
     let k = key("sized");
     let long_ago = Utc::now() - chrono::Duration::days(400);
     runtime
-        .handle(&k, Inbound::new(Content::Button("sms".into()), Lang::En), long_ago)
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms".into()), Lang::En),
+            long_ago,
+        )
         .await
         .expect("stored");
-    let after_one = store.load(&k).await.expect("load").expect("exists").stored_bytes;
+    let after_one = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("exists")
+        .stored_bytes;
     assert!(after_one > 0, "the first turn's entries are counted");
     runtime
-        .handle(&k, Inbound::new(Content::Text("hello".into()), Lang::En), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Text("hello".into()), Lang::En),
+            Utc::now(),
+        )
         .await
         .expect("stored");
-    let after_two = store.load(&k).await.expect("load").expect("exists").stored_bytes;
+    let after_two = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("exists")
+        .stored_bytes;
     assert!(after_two > after_one, "{after_two} > {after_one}");
     // Whatever a caller puts in the field, the store keeps its own count.
     let mut conversation = store.load(&k).await.expect("load").expect("exists");
@@ -449,7 +467,12 @@ async fn the_store_counts_the_transcript_bytes_of_each_conversation() {
         .await
         .expect("committed");
     assert_eq!(
-        store.load(&k).await.expect("load").expect("exists").stored_bytes,
+        store
+            .load(&k)
+            .await
+            .expect("load")
+            .expect("exists")
+            .stored_bytes,
         after_two
     );
     // The purge releases what it removes: the old turn's bytes.
@@ -458,7 +481,12 @@ async fn the_store_counts_the_transcript_bytes_of_each_conversation() {
         .await
         .expect("purged");
     assert!(removed >= 2);
-    let after_purge = store.load(&k).await.expect("load").expect("exists").stored_bytes;
+    let after_purge = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("exists")
+        .stored_bytes;
     assert_eq!(after_purge, after_two - after_one);
 }
 
@@ -501,7 +529,10 @@ async fn retention_erases_idle_conversations_with_every_record_they_own() {
             .await
             .expect("ticket");
     }
-    assert_eq!(store.pending_outbox(None, 10).await.expect("outbox").len(), 2);
+    assert_eq!(
+        store.pending_outbox(None, 10).await.expect("outbox").len(),
+        2
+    );
     let removed = store
         .purge_transcripts_before(Utc::now() - chrono::Duration::days(90))
         .await
@@ -511,7 +542,14 @@ async fn retention_erases_idle_conversations_with_every_record_they_own() {
     assert!(store.load(&idle).await.expect("load").is_none());
     assert!(store.transcript(&idle).await.expect("t").is_empty());
     assert!(store.reply_for(&idle, "c1").await.expect("reply").is_none());
-    assert_eq!(store.erase_user("u_web:idle").await.expect("erase").user_links, 0);
+    assert_eq!(
+        store
+            .erase_user("u_web:idle")
+            .await
+            .expect("erase")
+            .user_links,
+        0
+    );
     let outbox = store.pending_outbox(None, 10).await.expect("outbox");
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].key, active);
@@ -522,7 +560,13 @@ async fn retention_erases_idle_conversations_with_every_record_they_own() {
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].key, active);
     // The active conversation keeps everything, its dedupe record included.
-    assert!(store.reply_for(&active, "c1").await.expect("reply").is_some());
+    assert!(
+        store
+            .reply_for(&active, "c1")
+            .await
+            .expect("reply")
+            .is_some()
+    );
     assert!(!store.transcript(&active).await.expect("t").is_empty());
 }
 
@@ -530,10 +574,17 @@ async fn retention_erases_idle_conversations_with_every_record_they_own() {
 async fn the_store_recovers_by_itself_after_a_storage_failure() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SledStore::open(dir.path()).expect("opens");
-    let runtime = common::runtime_with(std::sync::Arc::new(kycdesk::runtime::StandIns), store.clone());
+    let runtime = common::runtime_with(
+        std::sync::Arc::new(kycdesk::runtime::StandIns),
+        store.clone(),
+    );
     let k = key("survivor");
     let acknowledged = runtime
-        .handle(&k, Inbound::new(Content::Button("sms".into()), Lang::En).with_id("a1"), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms".into()), Lang::En).with_id("a1"),
+            Utc::now(),
+        )
         .await
         .expect("stored");
     store.ready().await.expect("ready while healthy");
@@ -547,12 +598,18 @@ async fn the_store_recovers_by_itself_after_a_storage_failure() {
         outbox: Vec::new(),
         reply: None,
     };
-    let err = store.commit_turn(commit.clone()).await.expect_err("the disk is full");
+    let err = store
+        .commit_turn(commit.clone())
+        .await
+        .expect_err("the disk is full");
     assert!(matches!(err, StoreError::Io(_)), "{err}");
     let not_ready = store.ready().await.expect_err("not ready while failing");
     assert!(matches!(not_ready, StoreError::Io(_)), "{not_ready}");
     // Still failing: later commits are refused too, and the store stays not ready.
-    let err = store.commit_turn(commit.clone()).await.expect_err("still full");
+    let err = store
+        .commit_turn(commit.clone())
+        .await
+        .expect_err("still full");
     assert!(matches!(err, StoreError::Io(_)), "{err}");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(store.ready().await.is_err());
@@ -568,7 +625,11 @@ async fn the_store_recovers_by_itself_after_a_storage_failure() {
     }
     assert!(recovered, "the store became ready again without a restart");
     let after = runtime
-        .handle(&k, Inbound::new(Content::Text("hello again".into()), Lang::En).with_id("a2"), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Text("hello again".into()), Lang::En).with_id("a2"),
+            Utc::now(),
+        )
         .await
         .expect("commits work again");
     assert!(!after.messages.is_empty());
@@ -578,7 +639,10 @@ async fn the_store_recovers_by_itself_after_a_storage_failure() {
         Some(acknowledged)
     );
     let transcript = store.transcript(&k).await.expect("transcript");
-    let ids: Vec<_> = transcript.iter().filter_map(|e| e.message_id.clone()).collect();
+    let ids: Vec<_> = transcript
+        .iter()
+        .filter_map(|e| e.message_id.clone())
+        .collect();
     assert_eq!(ids, ["a1", "a2"]);
 }
 
@@ -636,10 +700,12 @@ async fn a_layout_1_directory_is_upgraded_on_open() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let (conversation, transcript, turn) = {
         let runtime = common::runtime_in(scratch.path());
-        let mut inbound =
-            Inbound::new(Content::Button("sms".into()), Lang::En).with_id(message_id);
+        let mut inbound = Inbound::new(Content::Button("sms".into()), Lang::En).with_id(message_id);
         inbound.user_ref = Some(user_ref.into());
-        let turn = runtime.handle(&k, inbound, Utc::now()).await.expect("stored");
+        let turn = runtime
+            .handle(&k, inbound, Utc::now())
+            .await
+            .expect("stored");
         let store = runtime.store();
         (
             store.load(&k).await.expect("load").expect("exists"),
@@ -655,7 +721,9 @@ async fn a_layout_1_directory_is_upgraded_on_open() {
     {
         let db = sled::open(dir.path().join("db")).expect("sled");
         let tree = |n: &str| db.open_tree(n).expect("tree");
-        tree("meta").insert("layout", &1u32.to_be_bytes()).expect("meta");
+        tree("meta")
+            .insert("layout", &1u32.to_be_bytes())
+            .expect("meta");
         tree("conversations")
             .insert(name, layout1::seal(&secret, &conversation))
             .expect("conversation");
@@ -679,7 +747,10 @@ async fn a_layout_1_directory_is_upgraded_on_open() {
             created_at: Utc::now(),
         };
         tree("outbox")
-            .insert(7u64.to_be_bytes(), layout1::owned(name, &layout1::seal(&secret, &item)))
+            .insert(
+                7u64.to_be_bytes(),
+                layout1::owned(name, &layout1::seal(&secret, &item)),
+            )
             .expect("outbox");
         tree("users")
             .insert(layout1::named(user_ref, name.as_bytes()), &[])
@@ -709,19 +780,35 @@ async fn a_layout_1_directory_is_upgraded_on_open() {
             lang: "en".into(),
         };
         tree("tickets")
-            .insert("t-legacy", layout1::owned(name, &layout1::seal(&secret, &ticket)))
+            .insert(
+                "t-legacy",
+                layout1::owned(name, &layout1::seal(&secret, &ticket)),
+            )
             .expect("ticket");
         db.flush().expect("flush");
     }
     layout1::write_key_file(dir.path(), name, &secret);
-    assert!(contains(&raw_files(dir.path()), conversation_id), "the fixture is layout 1");
+    assert!(
+        contains(&raw_files(dir.path()), conversation_id),
+        "the fixture is layout 1"
+    );
 
     let store = SledStore::open(dir.path()).expect("upgraded on open");
-    let loaded = store.load(&k).await.expect("load").expect("found after the upgrade");
+    let loaded = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("found after the upgrade");
     assert_eq!(loaded.session, conversation.session);
-    assert!(loaded.stored_bytes > 0, "the upgrade counts the stored transcript");
+    assert!(
+        loaded.stored_bytes > 0,
+        "the upgrade counts the stored transcript"
+    );
     assert_eq!(store.transcript(&k).await.expect("transcript"), transcript);
-    assert_eq!(store.reply_for(&k, message_id).await.expect("reply"), Some(turn.clone()));
+    assert_eq!(
+        store.reply_for(&k, message_id).await.expect("reply"),
+        Some(turn.clone())
+    );
     let outbox = store.pending_outbox(None, 10).await.expect("outbox");
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].key, k);
@@ -808,16 +895,25 @@ impl Drop for SmallDisk {
 }
 
 #[tokio::test]
-#[cfg_attr(not(kycdesk_root_tests), ignore = "needs root: set KYCDESK_ROOT_TESTS=1")]
+#[cfg_attr(
+    not(kycdesk_root_tests),
+    ignore = "needs root: set KYCDESK_ROOT_TESTS=1"
+)]
 async fn the_store_recovers_after_a_real_full_disk_is_freed() {
     let disk = SmallDisk::mount("8m");
     let data = disk.path().join("data");
     let store = SledStore::open(&data).expect("opens");
-    let runtime =
-        common::runtime_with(std::sync::Arc::new(kycdesk::runtime::StandIns), store.clone());
+    let runtime = common::runtime_with(
+        std::sync::Arc::new(kycdesk::runtime::StandIns),
+        store.clone(),
+    );
     let k = key("full");
     let first = runtime
-        .handle(&k, Inbound::new(Content::Start, Lang::En).with_id("before"), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Start, Lang::En).with_id("before"),
+            Utc::now(),
+        )
         .await
         .expect("stored");
     let filler = disk.fill();
@@ -841,7 +937,10 @@ async fn the_store_recovers_after_a_real_full_disk_is_freed() {
         }
     }
     let failed = failed.expect("a full disk makes a commit fail");
-    assert!(store.ready().await.is_err(), "not ready on a full disk ({failed})");
+    assert!(
+        store.ready().await.is_err(),
+        "not ready on a full disk ({failed})"
+    );
 
     std::fs::remove_file(filler).expect("free the disk");
     let mut recovered = false;
@@ -852,12 +951,22 @@ async fn the_store_recovers_after_a_real_full_disk_is_freed() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert!(recovered, "ready again once the disk has room, without a restart");
+    assert!(
+        recovered,
+        "ready again once the disk has room, without a restart"
+    );
     runtime
-        .handle(&k, Inbound::new(Content::Text("after".into()), Lang::En).with_id("after"), Utc::now())
+        .handle(
+            &k,
+            Inbound::new(Content::Text("after".into()), Lang::En).with_id("after"),
+            Utc::now(),
+        )
         .await
         .expect("commits work again");
-    assert_eq!(store.reply_for(&k, "before").await.expect("reply"), Some(first));
+    assert_eq!(
+        store.reply_for(&k, "before").await.expect("reply"),
+        Some(first)
+    );
     assert!(store.reply_for(&k, "after").await.expect("reply").is_some());
     drop(runtime);
     drop(store);

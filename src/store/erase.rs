@@ -6,13 +6,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::StoreError;
 use super::codec::{open, seal};
 use super::health::Shared;
 use super::index::Hashed;
 use super::records::{leading_owner, owned_parts, timed_parts, trailing_owner};
 use super::trees::{Trees, io};
 use super::types::{ErasureReport, StoredConversation};
-use super::StoreError;
 use sled::transaction::ConflictableTransactionError;
 
 /// Removes every record of the given conversations from the trees (not their keys).
@@ -128,7 +128,9 @@ pub fn purge_before(
                 idle.insert(owner);
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "the retention purge skips an unreadable conversation"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the retention purge skips an unreadable conversation")
+            }
         }
     }
     Ok(Purge { removed, idle })

@@ -79,7 +79,10 @@ impl Shared {
     fn failed(self: &Arc<Self>, reason: &str) {
         *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
         if !self.recovering.swap(true, Ordering::AcqRel) {
-            tracing::error!(error = reason, "storage failed: the store reopens its database");
+            tracing::error!(
+                error = reason,
+                "storage failed: the store reopens its database"
+            );
             let shared = self.clone();
             self.runtime.spawn(async move { shared.recover().await });
         }

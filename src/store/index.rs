@@ -63,16 +63,15 @@ impl IndexSecret {
                 let mut bytes = Vec::new();
                 file.read_to_end(&mut bytes)
                     .map_err(|e| open_err(&path, e))?;
-                let secret = <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
-                    StoreError::Corrupt {
+                let secret =
+                    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| StoreError::Corrupt {
                         what: "index secret",
                         reason: format!(
                             "{} must hold 32 bytes and holds {}; restore it from a backup",
                             path.display(),
                             bytes.len()
                         ),
-                    }
-                })?;
+                    })?;
                 Ok(Self { secret })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::create(dir),

@@ -115,7 +115,10 @@ fn split_owned(value: &[u8]) -> Option<(ConversationKey, &[u8])> {
         return None;
     }
     let (name, sealed) = rest.split_at(len);
-    Some((ConversationKey::parse(std::str::from_utf8(name).ok()?).ok()?, sealed))
+    Some((
+        ConversationKey::parse(std::str::from_utf8(name).ok()?).ok()?,
+        sealed,
+    ))
 }
 
 /// Rewrites the layout-1 database of `dir` (open as `old`) under hashed keys and swaps it in;
@@ -180,8 +183,8 @@ pub fn migrate(
     }
     for item in old.replies.iter() {
         let (k, raw) = item.map_err(io)?;
-        let Some((name, message_id)) = split_name(&k)
-            .and_then(|(n, m)| Some((n, std::str::from_utf8(m).ok()?.to_string())))
+        let Some((name, message_id)) =
+            split_name(&k).and_then(|(n, m)| Some((n, std::str::from_utf8(m).ok()?.to_string())))
         else {
             skipped += 1;
             continue;

@@ -179,13 +179,7 @@ impl SledStore {
         key: &ConversationKey,
     ) -> Result<Option<StoredConversation>, StoreError> {
         let hashed = self.shared.index.conversation(key);
-        let Some(raw) = self
-            .shared
-            .trees()?
-            .conversations
-            .get(hashed)
-            .map_err(io)?
-        else {
+        let Some(raw) = self.shared.trees()?.conversations.get(hashed).map_err(io)? else {
             return Ok(None);
         };
         open(&self.key_of(&hashed, key)?, &raw, "conversation").map(Some)
@@ -258,34 +252,38 @@ impl SledStore {
                 &trees.outbox,
                 &trees.users,
             )
-                .transaction(|(conversations, transcripts, replies, outbox_tree, users)| {
-                    // The stored size is the store's count, read here so a concurrent purge
-                    // and this turn both count.
-                    let before = match conversations.get(hashed)? {
-                        Some(raw) => open::<StoredConversation>(&k, &raw, "conversation")
-                            .map_err(ConflictableTransactionError::Abort)?
-                            .stored_bytes,
-                        None => 0,
-                    };
-                    let mut conversation = commit.conversation.clone();
-                    conversation.stored_bytes = before.saturating_add(added);
-                    let sealed =
-                        seal(&k, &conversation).map_err(ConflictableTransactionError::Abort)?;
-                    conversations.insert(&hashed, sealed)?;
-                    for (ek, ev) in &entries {
-                        transcripts.insert(ek.as_slice(), ev.as_slice())?;
-                    }
-                    if let Some((rk, rv)) = &reply {
-                        replies.insert(rk.as_slice(), rv.as_slice())?;
-                    }
-                    for (id, value) in &outbox {
-                        outbox_tree.insert(id, value.as_slice())?;
-                    }
-                    if let Some(link) = &user_link {
-                        users.insert(link.as_slice(), &[])?;
-                    }
-                    Ok(())
-                })
+                .transaction(
+                    |(conversations, transcripts, replies, outbox_tree, users)| {
+                        // The stored size is the store's count, read here so a concurrent purge
+                        // and this turn both count.
+                        let before = match conversations.get(hashed)? {
+                            Some(raw) => {
+                                open::<StoredConversation>(&k, &raw, "conversation")
+                                    .map_err(ConflictableTransactionError::Abort)?
+                                    .stored_bytes
+                            }
+                            None => 0,
+                        };
+                        let mut conversation = commit.conversation.clone();
+                        conversation.stored_bytes = before.saturating_add(added);
+                        let sealed =
+                            seal(&k, &conversation).map_err(ConflictableTransactionError::Abort)?;
+                        conversations.insert(&hashed, sealed)?;
+                        for (ek, ev) in &entries {
+                            transcripts.insert(ek.as_slice(), ev.as_slice())?;
+                        }
+                        if let Some((rk, rv)) = &reply {
+                            replies.insert(rk.as_slice(), rv.as_slice())?;
+                        }
+                        for (id, value) in &outbox {
+                            outbox_tree.insert(id, value.as_slice())?;
+                        }
+                        if let Some(link) = &user_link {
+                            users.insert(link.as_slice(), &[])?;
+                        }
+                        Ok(())
+                    },
+                )
                 .map_err(transaction_error)?;
         }
         self.durable().await
