@@ -345,7 +345,7 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
     let pending = world
         .runtime
         .store()
-        .pending_outbox(10)
+        .pending_outbox(None, 10)
         .await
         .expect("outbox");
     assert_eq!(pending.len(), 1, "{pending:#?}");
@@ -420,7 +420,7 @@ async fn polling_tells_when_the_maintenance_ends() {
     let pending = world
         .runtime
         .store()
-        .pending_outbox(10)
+        .pending_outbox(None, 10)
         .await
         .expect("outbox");
     assert_eq!(pending.len(), 1);

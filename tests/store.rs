@@ -1,5 +1,10 @@
 //! The store keeps what it acknowledged, keeps no personal number in clear, erases completely,
 //! and reports unreadable data clearly.
+//!
+//! The full-disk test mounts a tmpfs and needs root: it runs with `KYCDESK_ROOT_TESTS=1` (the
+//! build script turns that into the `kycdesk_root_tests` cfg).
+
+// Until the build script declares the `kycdesk_root_tests` cfg.
 
 mod common;
 
@@ -323,7 +328,7 @@ async fn unreadable_data_is_named_not_ignored() {
         runtime.store().flush().await.expect("flush");
     }
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    std::fs::write(dir.path().join("keys.bin"), b"").expect("truncate keys");
+    std::fs::write(dir.path().join("keyring.bin"), b"").expect("truncate keys");
     let store = SledStore::open(dir.path()).expect("opens");
     let err = store.load(&key("lost")).await.expect_err("unreadable");
     assert!(matches!(err, StoreError::MissingKey(_)), "{err}");
@@ -409,4 +414,559 @@ async fn follow_ups_tickets_and_agents_are_kept_and_erased_with_the_person() {
         store.agent("li.na").await.expect("agent").is_some(),
         "agents are not the user's data"
     );
+}
+
+#[tokio::test]
+async fn the_store_counts_the_transcript_bytes_of_each_conversation() {
+    let (runtime, _dir) = common::runtime();
+    let store = runtime.store();
+    let k = key("sized");
+    let long_ago = Utc::now() - chrono::Duration::days(400);
+    runtime
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms".into()), Lang::En),
+            long_ago,
+        )
+        .await
+        .expect("stored");
+    let after_one = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("exists")
+        .stored_bytes;
+    assert!(after_one > 0, "the first turn's entries are counted");
+    runtime
+        .handle(
+            &k,
+            Inbound::new(Content::Text("hello".into()), Lang::En),
+            Utc::now(),
+        )
+        .await
+        .expect("stored");
+    let after_two = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("exists")
+        .stored_bytes;
+    assert!(after_two > after_one, "{after_two} > {after_one}");
+    // Whatever a caller puts in the field, the store keeps its own count.
+    let mut conversation = store.load(&k).await.expect("load").expect("exists");
+    conversation.stored_bytes = 0;
+    store
+        .commit_turn(kycdesk::store::TurnCommit {
+            key: k.clone(),
+            conversation,
+            entries: Vec::new(),
+            outbox: Vec::new(),
+            reply: None,
+        })
+        .await
+        .expect("committed");
+    assert_eq!(
+        store
+            .load(&k)
+            .await
+            .expect("load")
+            .expect("exists")
+            .stored_bytes,
+        after_two
+    );
+    // The purge releases what it removes: the old turn's bytes.
+    let removed = store
+        .purge_transcripts_before(Utc::now() - chrono::Duration::days(90))
+        .await
+        .expect("purged");
+    assert!(removed >= 2);
+    let after_purge = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("exists")
+        .stored_bytes;
+    assert_eq!(after_purge, after_two - after_one);
+}
+
+#[tokio::test]
+async fn retention_erases_idle_conversations_with_every_record_they_own() {
+    use kycdesk::runtime::Delivery;
+    use kycdesk::store::{FollowTopic, Subscription, Ticket, TicketStatus};
+    let (runtime, _dir) = common::runtime();
+    let store = runtime.store();
+    let idle = key("idle");
+    let active = key("active");
+    let long_ago = Utc::now() - chrono::Duration::days(400);
+    for (k, at) in [(&idle, long_ago), (&active, Utc::now())] {
+        let mut inbound = Inbound::new(Content::Button("sms".into()), Lang::En).with_id("c1");
+        inbound.user_ref = Some(format!("u_{}", k.as_str()));
+        inbound.delivery = Delivery::Outbox;
+        runtime.handle(k, inbound, at).await.expect("stored");
+        store
+            .subscribe(Subscription {
+                key: k.clone(),
+                topic: FollowTopic::Maintenance,
+                created_at: at,
+                last_seen: None,
+                diagnosed_cause: None,
+            })
+            .await
+            .expect("subscribed");
+        store
+            .save_ticket(Ticket {
+                id: format!("t-{}", k.as_str()),
+                key: k.clone(),
+                status: TicketStatus::Queued,
+                opened_at: at,
+                agent: None,
+                causes: Vec::new(),
+                remedies_tried: Vec::new(),
+                case_id: None,
+                lang: "en".into(),
+            })
+            .await
+            .expect("ticket");
+    }
+    assert_eq!(
+        store.pending_outbox(None, 10).await.expect("outbox").len(),
+        2
+    );
+    let removed = store
+        .purge_transcripts_before(Utc::now() - chrono::Duration::days(90))
+        .await
+        .expect("purged");
+    // conversation, ≥2 transcript entries, reply, outbox item, follow-up, ticket, user link
+    assert!(removed >= 8, "{removed}");
+    assert!(store.load(&idle).await.expect("load").is_none());
+    assert!(store.transcript(&idle).await.expect("t").is_empty());
+    assert!(store.reply_for(&idle, "c1").await.expect("reply").is_none());
+    assert_eq!(
+        store
+            .erase_user("u_web:idle")
+            .await
+            .expect("erase")
+            .user_links,
+        0
+    );
+    let outbox = store.pending_outbox(None, 10).await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].key, active);
+    let subs = store.subscriptions().await.expect("subs");
+    assert_eq!(subs.len(), 1);
+    assert_eq!(subs[0].key, active);
+    let tickets = store.tickets(false).await.expect("tickets");
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0].key, active);
+    // The active conversation keeps everything, its dedupe record included.
+    assert!(
+        store
+            .reply_for(&active, "c1")
+            .await
+            .expect("reply")
+            .is_some()
+    );
+    assert!(!store.transcript(&active).await.expect("t").is_empty());
+}
+
+#[tokio::test]
+async fn the_store_recovers_by_itself_after_a_storage_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SledStore::open(dir.path()).expect("opens");
+    let runtime = common::runtime_with(
+        std::sync::Arc::new(kycdesk::runtime::StandIns),
+        store.clone(),
+    );
+    let k = key("survivor");
+    let acknowledged = runtime
+        .handle(
+            &k,
+            Inbound::new(Content::Button("sms".into()), Lang::En).with_id("a1"),
+            Utc::now(),
+        )
+        .await
+        .expect("stored");
+    store.ready().await.expect("ready while healthy");
+
+    store.inject_io_failure();
+    let conversation = store.load(&k).await.expect("load").expect("exists");
+    let commit = kycdesk::store::TurnCommit {
+        key: k.clone(),
+        conversation,
+        entries: Vec::new(),
+        outbox: Vec::new(),
+        reply: None,
+    };
+    let err = store
+        .commit_turn(commit.clone())
+        .await
+        .expect_err("the disk is full");
+    assert!(matches!(err, StoreError::Io(_)), "{err}");
+    let not_ready = store.ready().await.expect_err("not ready while failing");
+    assert!(matches!(not_ready, StoreError::Io(_)), "{not_ready}");
+    // Still failing: later commits are refused too, and the store stays not ready.
+    let err = store
+        .commit_turn(commit.clone())
+        .await
+        .expect_err("still full");
+    assert!(matches!(err, StoreError::Io(_)), "{err}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(store.ready().await.is_err());
+
+    store.end_io_failure();
+    let mut recovered = false;
+    for _ in 0..500 {
+        if store.ready().await.is_ok() {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(recovered, "the store became ready again without a restart");
+    let after = runtime
+        .handle(
+            &k,
+            Inbound::new(Content::Text("hello again".into()), Lang::En).with_id("a2"),
+            Utc::now(),
+        )
+        .await
+        .expect("commits work again");
+    assert!(!after.messages.is_empty());
+    // What was acknowledged before the failure is still there.
+    assert_eq!(
+        store.reply_for(&k, "a1").await.expect("reply"),
+        Some(acknowledged)
+    );
+    let transcript = store.transcript(&k).await.expect("transcript");
+    let ids: Vec<_> = transcript
+        .iter()
+        .filter_map(|e| e.message_id.clone())
+        .collect();
+    assert_eq!(ids, ["a1", "a2"]);
+}
+
+/// Writes a data directory as layout 1 wrote it: identifiers as index keys, a key file naming
+/// conversations in clear, values sealed as `[1][nonce][ChaCha20-Poly1305 of {"v":1,"data":…}]`.
+mod layout1 {
+    use std::path::Path;
+
+    use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+    use chacha20poly1305::{ChaCha20Poly1305, Key};
+    use serde::Serialize;
+
+    pub fn seal<T: Serialize>(key: &[u8; 32], value: &T) -> Vec<u8> {
+        let mut data = serde_json::to_value(value).expect("json");
+        if let Some(map) = data.as_object_mut() {
+            map.remove("stored_bytes"); // not in layout 1
+        }
+        let plain = serde_json::to_vec(&serde_json::json!({"v": 1, "data": data})).expect("json");
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
+        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let mut out = vec![1u8];
+        out.extend_from_slice(&nonce);
+        out.extend(cipher.encrypt(&nonce, plain.as_slice()).expect("encrypt"));
+        out
+    }
+
+    pub fn named(name: &str, rest: &[u8]) -> Vec<u8> {
+        let mut k = name.as_bytes().to_vec();
+        k.push(0);
+        k.extend_from_slice(rest);
+        k
+    }
+
+    pub fn owned(name: &str, sealed: &[u8]) -> Vec<u8> {
+        let mut v = (name.len() as u16).to_le_bytes().to_vec();
+        v.extend_from_slice(name.as_bytes());
+        v.extend_from_slice(sealed);
+        v
+    }
+
+    pub fn write_key_file(dir: &Path, name: &str, key: &[u8; 32]) {
+        std::fs::write(dir.join("keys.bin"), owned(name, key)).expect("key file");
+    }
+}
+
+#[tokio::test]
+async fn a_layout_1_directory_is_upgraded_on_open() {
+    use kycdesk::store::{FollowTopic, OutboxItem, Subscription, Ticket, TicketStatus};
+    let conversation_id = "legacy-CANARY-conv-51d2";
+    let message_id = "CANARY-msg-8e41";
+    let user_ref = "u_CANARY-user-77c0";
+    let k = ConversationKey::new("widget", conversation_id).expect("key");
+
+    // Real records, made by today's code in a scratch store.
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let (conversation, transcript, turn) = {
+        let runtime = common::runtime_in(scratch.path());
+        let mut inbound = Inbound::new(Content::Button("sms".into()), Lang::En).with_id(message_id);
+        inbound.user_ref = Some(user_ref.into());
+        let turn = runtime
+            .handle(&k, inbound, Utc::now())
+            .await
+            .expect("stored");
+        let store = runtime.store();
+        (
+            store.load(&k).await.expect("load").expect("exists"),
+            store.transcript(&k).await.expect("transcript"),
+            turn,
+        )
+    };
+    assert!(!transcript.is_empty());
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = [42u8; 32];
+    let name = k.as_str();
+    {
+        let db = sled::open(dir.path().join("db")).expect("sled");
+        let tree = |n: &str| db.open_tree(n).expect("tree");
+        tree("meta")
+            .insert("layout", &1u32.to_be_bytes())
+            .expect("meta");
+        tree("conversations")
+            .insert(name, layout1::seal(&secret, &conversation))
+            .expect("conversation");
+        for e in &transcript {
+            let mut v = e.at.timestamp_millis().to_be_bytes().to_vec();
+            v.extend(layout1::seal(&secret, e));
+            tree("transcripts")
+                .insert(layout1::named(name, &e.seq.to_be_bytes()), v)
+                .expect("entry");
+        }
+        tree("replies")
+            .insert(
+                layout1::named(name, message_id.as_bytes()),
+                layout1::seal(&secret, &turn),
+            )
+            .expect("reply");
+        let item = OutboxItem {
+            id: 7,
+            key: k.clone(),
+            turn: turn.clone(),
+            created_at: Utc::now(),
+        };
+        tree("outbox")
+            .insert(
+                7u64.to_be_bytes(),
+                layout1::owned(name, &layout1::seal(&secret, &item)),
+            )
+            .expect("outbox");
+        tree("users")
+            .insert(layout1::named(user_ref, name.as_bytes()), &[])
+            .expect("user");
+        let sub = Subscription {
+            key: k.clone(),
+            topic: FollowTopic::Case("KYC-20240611-000123".into()),
+            created_at: Utc::now(),
+            last_seen: None,
+            diagnosed_cause: None,
+        };
+        let mut sub_key = sub.topic.index().into_bytes();
+        sub_key.push(0);
+        sub_key.extend_from_slice(name.as_bytes());
+        tree("follow_ups")
+            .insert(sub_key, layout1::owned(name, &layout1::seal(&secret, &sub)))
+            .expect("follow-up");
+        let ticket = Ticket {
+            id: "t-legacy".into(),
+            key: k.clone(),
+            status: TicketStatus::Queued,
+            opened_at: Utc::now(),
+            agent: None,
+            causes: Vec::new(),
+            remedies_tried: Vec::new(),
+            case_id: None,
+            lang: "en".into(),
+        };
+        tree("tickets")
+            .insert(
+                "t-legacy",
+                layout1::owned(name, &layout1::seal(&secret, &ticket)),
+            )
+            .expect("ticket");
+        db.flush().expect("flush");
+    }
+    layout1::write_key_file(dir.path(), name, &secret);
+    assert!(
+        contains(&raw_files(dir.path()), conversation_id),
+        "the fixture is layout 1"
+    );
+
+    let store = SledStore::open(dir.path()).expect("upgraded on open");
+    let loaded = store
+        .load(&k)
+        .await
+        .expect("load")
+        .expect("found after the upgrade");
+    assert_eq!(loaded.session, conversation.session);
+    assert!(
+        loaded.stored_bytes > 0,
+        "the upgrade counts the stored transcript"
+    );
+    assert_eq!(store.transcript(&k).await.expect("transcript"), transcript);
+    assert_eq!(
+        store.reply_for(&k, message_id).await.expect("reply"),
+        Some(turn.clone())
+    );
+    let outbox = store.pending_outbox(None, 10).await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].key, k);
+    assert_eq!(store.subscriptions().await.expect("subs").len(), 1);
+    assert_eq!(store.tickets(false).await.expect("tickets").len(), 1);
+    let export = store.export(&k).await.expect("export").expect("exists");
+    assert_eq!(export.replies, vec![(message_id.to_string(), turn)]);
+    store.flush().await.expect("flush");
+    // The old database and key file are gone: nothing names the person any more.
+    assert!(!dir.path().join("keys.bin").exists());
+    let raw = raw_files(dir.path());
+    for canary in [conversation_id, message_id, user_ref] {
+        assert!(!contains(&raw, canary), "{canary} survived the upgrade");
+    }
+    // The user index was carried over too.
+    let report = store.erase_user(user_ref).await.expect("erased");
+    assert_eq!(report.conversations, 1);
+    assert_eq!(report.outbox_items, 1);
+    assert_eq!(report.subscriptions, 1);
+    assert_eq!(report.tickets, 1);
+    assert_eq!(report.replies, 1);
+    assert_eq!(report.keys, 1);
+}
+
+#[tokio::test]
+async fn a_newer_layout_is_refused_by_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let db = sled::open(dir.path().join("db")).expect("sled");
+        db.open_tree("meta")
+            .expect("meta")
+            .insert("layout", &9u32.to_be_bytes())
+            .expect("layout");
+        db.flush().expect("flush");
+    }
+    let err = SledStore::open(dir.path()).err().expect("refused");
+    assert!(
+        matches!(err, StoreError::UnknownFormat { version: 9, .. }),
+        "{err}"
+    );
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "mounting a tmpfs needs root");
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the disk is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).expect("filler");
+        let block = vec![0u8; 64 * 1024];
+        while file.write_all(&block).is_ok() {}
+        while file.write_all(&block[..512]).is_ok() {}
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(kycdesk_root_tests),
+    ignore = "needs root: set KYCDESK_ROOT_TESTS=1"
+)]
+async fn the_store_recovers_after_a_real_full_disk_is_freed() {
+    let disk = SmallDisk::mount("8m");
+    let data = disk.path().join("data");
+    let store = SledStore::open(&data).expect("opens");
+    let runtime = common::runtime_with(
+        std::sync::Arc::new(kycdesk::runtime::StandIns),
+        store.clone(),
+    );
+    let k = key("full");
+    let first = runtime
+        .handle(
+            &k,
+            Inbound::new(Content::Start, Lang::En).with_id("before"),
+            Utc::now(),
+        )
+        .await
+        .expect("stored");
+    let filler = disk.fill();
+    // Write until the store notices: sled fills the segment it has, then needs space.
+    let filler_text = "x".repeat(2000);
+    let mut failed = None;
+    for i in 0..5000 {
+        match runtime
+            .handle(
+                &k,
+                Inbound::new(Content::Text(filler_text.clone()), Lang::En).with_id(format!("f{i}")),
+                Utc::now(),
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let failed = failed.expect("a full disk makes a commit fail");
+    assert!(
+        store.ready().await.is_err(),
+        "not ready on a full disk ({failed})"
+    );
+
+    std::fs::remove_file(filler).expect("free the disk");
+    let mut recovered = false;
+    for _ in 0..1000 {
+        if store.ready().await.is_ok() {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        recovered,
+        "ready again once the disk has room, without a restart"
+    );
+    runtime
+        .handle(
+            &k,
+            Inbound::new(Content::Text("after".into()), Lang::En).with_id("after"),
+            Utc::now(),
+        )
+        .await
+        .expect("commits work again");
+    assert_eq!(
+        store.reply_for(&k, "before").await.expect("reply"),
+        Some(first)
+    );
+    assert!(store.reply_for(&k, "after").await.expect("reply").is_some());
+    drop(runtime);
+    drop(store);
 }

@@ -128,7 +128,7 @@ async fn show_pushes(
     output: &mut impl Write,
     json: bool,
 ) -> std::io::Result<()> {
-    let Ok(items) = runtime.store().pending_outbox(256).await else {
+    let Ok(items) = runtime.store().pending_outbox(None, 256).await else {
         return Ok(());
     };
     for item in items.into_iter().filter(|i| &i.key == key) {

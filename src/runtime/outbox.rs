@@ -3,7 +3,7 @@
 //! took them, so a message is sent again only if the process died between sending and removing
 //! (outlets pass the item id along, so a client can drop that rare repeat).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,8 +11,12 @@ use async_trait::async_trait;
 
 use crate::store::{OutboxItem, Store};
 
-/// How many items one pass reads.
-const BATCH: usize = 256;
+/// How many items one read of the outbox returns; a pass reads page after page to the end, so
+/// items behind undeliverable ones are still sent in the same pass.
+const PAGE: usize = 256;
+/// The most items whose back-off is remembered; beyond it the item due soonest is forgotten (it
+/// is then retried at once, which is harmless).
+const MAX_TRACKED: usize = 10_000;
 /// Back-off after a failed delivery: doubles from this up to `MAX_BACKOFF`.
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -49,43 +53,83 @@ impl Deliverer {
         self
     }
 
-    /// One pass over the outbox; returns how many items were delivered.
+    /// One pass over the whole outbox; returns how many items were delivered.
     pub async fn pass(&mut self) -> usize {
-        let items = match self.store.pending_outbox(BATCH).await {
-            Ok(items) => items,
-            Err(e) => {
-                tracing::error!(error = %e, "the outbox cannot be read");
-                return 0;
-            }
-        };
-        let now = Instant::now();
         let mut delivered = 0;
-        for item in items {
-            let Some(outlet) = self.outlets.get(item.key.channel()) else {
-                continue; // no outlet for this channel in this process
-            };
-            if self.retry.get(&item.id).is_some_and(|(_, at)| *at > now) {
-                continue;
-            }
-            match outlet.deliver(&item).await {
-                Ok(()) => {
-                    self.retry.remove(&item.id);
-                    if let Err(e) = self.store.ack_outbox(item.id).await {
-                        tracing::error!(error = %e, "a delivered item could not be removed");
-                    }
-                    delivered += 1;
-                }
+        let mut after = None;
+        let mut seen = HashSet::new();
+        loop {
+            let page = match self.store.pending_outbox(after, PAGE).await {
+                Ok(page) => page,
                 Err(e) => {
-                    let failures = self.retry.get(&item.id).map_or(0, |(n, _)| *n) + 1;
-                    let backoff = FIRST_BACKOFF
-                        .saturating_mul(1 << failures.min(16))
-                        .min(MAX_BACKOFF);
-                    tracing::warn!(channel = item.key.channel(), failures, error = %e, "delivery will be retried");
-                    self.retry.insert(item.id, (failures, now + backoff));
+                    tracing::error!(error = %e, "the outbox cannot be read");
+                    return delivered;
                 }
+            };
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.id);
+            let complete = page.len() < PAGE;
+            for item in page {
+                seen.insert(item.id);
+                delivered += usize::from(self.attempt(&item).await);
+            }
+            if complete {
+                break;
             }
         }
+        // Items that left the outbox (erased, or taken by another path) need no back-off.
+        self.retry.retain(|id, _| seen.contains(id));
         delivered
+    }
+
+    /// Delivers one item unless it is backing off; true when it was delivered.
+    async fn attempt(&mut self, item: &OutboxItem) -> bool {
+        let Some(outlet) = self.outlets.get(item.key.channel()) else {
+            return false; // no outlet for this channel in this process
+        };
+        let now = Instant::now();
+        if self.retry.get(&item.id).is_some_and(|(_, at)| *at > now) {
+            return false;
+        }
+        match outlet.deliver(item).await {
+            Ok(()) => {
+                self.retry.remove(&item.id);
+                if let Err(e) = self.store.ack_outbox(item.id).await {
+                    tracing::error!(error = %e, "a delivered item could not be removed");
+                }
+                true
+            }
+            Err(e) => {
+                let failures = self.retry.get(&item.id).map_or(0, |(n, _)| *n) + 1;
+                let backoff = FIRST_BACKOFF
+                    .saturating_mul(1 << failures.min(16))
+                    .min(MAX_BACKOFF);
+                tracing::warn!(channel = item.key.channel(), failures, error = %e, "delivery will be retried");
+                if !self.retry.contains_key(&item.id) && self.retry.len() >= MAX_TRACKED {
+                    self.forget_soonest();
+                }
+                self.retry.insert(item.id, (failures, now + backoff));
+                false
+            }
+        }
+    }
+
+    fn forget_soonest(&mut self) {
+        if let Some(id) = self
+            .retry
+            .iter()
+            .min_by_key(|(_, (_, at))| *at)
+            .map(|(id, _)| *id)
+        {
+            self.retry.remove(&id);
+        }
+    }
+
+    /// How many items are backing off now (bounded by `MAX_TRACKED`).
+    pub fn backing_off(&self) -> usize {
+        self.retry.len()
     }
 
     /// Runs passes forever, every `interval`.

@@ -4,9 +4,15 @@
 //! this module knows which backend is in use.
 
 mod codec;
+mod erase;
 mod group_commit;
+mod health;
+mod index;
 mod keyring;
+mod layout1;
+mod records;
 mod sled_store;
+mod trees;
 mod types;
 
 pub use sled_store::SledStore;
@@ -63,8 +69,13 @@ pub trait Store: Send + Sync {
     /// The transcript of a conversation, oldest first.
     async fn transcript(&self, key: &ConversationKey) -> Result<Vec<TranscriptEntry>, StoreError>;
 
-    /// Up to `limit` undelivered outbox items, oldest first.
-    async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Up to `limit` undelivered outbox items with an id above `after` (all when `None`), oldest
+    /// first: callers page through the outbox by passing the last id they got.
+    async fn pending_outbox(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
 
     /// Marks an outbox item delivered (it is removed: never delivered again).
     async fn ack_outbox(&self, id: u64) -> Result<(), StoreError>;
@@ -79,11 +90,17 @@ pub trait Store: Send + Sync {
     /// Removes every conversation linked to a wallet user.
     async fn erase_user(&self, user_ref: &str) -> Result<ErasureReport, StoreError>;
 
-    /// Removes transcript entries older than `cutoff`; returns how many.
+    /// The retention purge: removes transcript entries and duplicate-message records older than
+    /// `cutoff`, and erases whole every conversation idle since before it (its outbox items,
+    /// follow-ups, tickets, user links and key too); returns how many records it removed.
     async fn purge_transcripts_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// Makes everything committed so far durable (shutdown).
     async fn flush(&self) -> Result<(), StoreError>;
+
+    /// Whether the store can take writes now (for `/readyz`): the last known health, cheap to
+    /// ask. After a storage failure it is an error until the store has recovered by itself.
+    async fn ready(&self) -> Result<(), StoreError>;
 
     /// Asks to tell a conversation when a case or the maintenance changes (durable on return).
     async fn subscribe(&self, subscription: Subscription) -> Result<(), StoreError>;
@@ -110,9 +127,4 @@ pub trait Store: Send + Sync {
 
     /// An agent account by login name.
     async fn agent(&self, login: &str) -> Result<Option<Agent>, StoreError>;
-
-    /// Whether the store can take writes now (`/readyz`).
-    async fn ready(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
 }

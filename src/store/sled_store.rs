@@ -1,67 +1,49 @@
 //! The embedded store: sled (one directory, no server). Each turn is one multi-tree transaction;
-//! durability comes from the group commit; every value is sealed with its conversation's key.
+//! durability comes from the group commit; every value is sealed with its conversation's key and
+//! every index key is a keyed hash (see `records` for the layout).
 //!
-//! Trees: `conversations` (key → record), `transcripts` (key ∥ 0 ∥ seq → [time ∥ record]),
-//! `replies` (key ∥ 0 ∥ message id → turn), `outbox` (id → [key ∥ record]),
-//! `users` (user_ref ∥ 0 ∥ key → ∅), `meta`.
+//! Calls that scan whole trees (erasure, retention, export) run on blocking threads. A storage
+//! failure makes the store reopen its database in the background (see `health`).
 
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::transaction::ConflictableTransactionError;
 
 use super::codec::{open, seal};
+use super::erase::{linked_conversations, purge_before, remove_records};
 use super::group_commit::GroupCommit;
+use super::health::Shared;
+use super::index::{Hashed, IndexSecret};
 use super::keyring::Keyring;
+use super::records::{
+    ReplyRecord, concat, owned_parts, owned_value, seq_key, timed_parts, timed_value,
+};
+use super::trees::{Trees, io, open_db, transaction_error};
 use super::types::*;
-use super::{Store, StoreError};
+use super::{Store, StoreError, layout1};
 use crate::runtime::Turn;
 
-/// The layout version of the trees; checked at start-up.
-const LAYOUT_VERSION: u32 = 1;
+/// The layout version of the trees; checked at start-up. Layout 1 (identifiers as index keys)
+/// is upgraded on open.
+pub const LAYOUT_VERSION: u32 = 2;
+const DB_DIR: &str = "db";
 
 pub struct SledStore {
-    dir: PathBuf,
-    db: sled::Db,
-    conversations: sled::Tree,
-    transcripts: sled::Tree,
-    replies: sled::Tree,
-    outbox: sled::Tree,
-    users: sled::Tree,
-    /// topic index ∥ 0 ∥ conversation key → [u16 len ∥ key ∥ sealed subscription]
-    follow_ups: sled::Tree,
-    /// ticket id → [u16 len ∥ key ∥ sealed ticket]
-    tickets: sled::Tree,
-    /// login → agent (no conversation data: not sealed)
-    agents: sled::Tree,
-    keyring: Arc<Keyring>,
+    shared: Arc<Shared>,
     commits: GroupCommit,
     /// Test-only switch (`KYCDESK_UNSAFE_SKIP_FLUSH=1`): acknowledge before the flush. It exists
     /// to prove the crash test catches lost messages; never set it in production.
     skip_flush: bool,
 }
 
-fn io(e: sled::Error) -> StoreError {
-    StoreError::Io(e.to_string())
-}
-
-fn prefix(key: &ConversationKey) -> Vec<u8> {
-    let mut p = key.as_str().as_bytes().to_vec();
-    p.push(0);
-    p
-}
-
-fn seq_key(key: &ConversationKey, seq: u64) -> Vec<u8> {
-    let mut k = prefix(key);
-    k.extend_from_slice(&seq.to_be_bytes());
-    k
-}
-
 impl SledStore {
-    /// Opens (or creates) the store in `dir`. Must be called inside a Tokio runtime.
+    /// Opens (or creates) the store in `dir`, upgrading an older layout. Must be called inside a
+    /// Tokio runtime.
     pub fn open(dir: &Path) -> Result<Arc<Self>, StoreError> {
         let open_err = |reason: String| StoreError::Open {
             path: dir.display().to_string(),
@@ -74,186 +56,485 @@ impl SledStore {
                 reason: "it is not a directory".into(),
             });
         }
-        let db = sled::Config::new()
-            .path(dir.join("db"))
-            // Durability is ours (group commit), not a timer's.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| {
-                let text = e.to_string();
-                if text.contains("could not acquire lock") {
-                    open_err("another kycdesk process is using it (only one may)".into())
-                } else {
-                    open_err(text)
-                }
-            })?;
-        Self::with_db(dir, db)
-    }
-
-    fn with_db(dir: &Path, db: sled::Db) -> Result<Arc<Self>, StoreError> {
-        let tree = |name: &str| db.open_tree(name).map_err(io);
-        let meta = tree("meta")?;
-        match meta.get("layout").map_err(io)? {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| open_err("the store must be opened inside a Tokio runtime".into()))?;
+        let index = IndexSecret::open_or_create(dir)?;
+        layout1::finish_interrupted(dir, DB_DIR)?;
+        let db_path = dir.join(DB_DIR);
+        let db = open_db(&db_path).map_err(|e| {
+            let text = e.to_string();
+            if text.contains("could not acquire lock") {
+                open_err("another kycdesk process is using it (only one may)".into())
+            } else {
+                open_err(text)
+            }
+        })?;
+        let trees = Trees::new(db)?;
+        let trees = match trees.layout()? {
             None => {
-                meta.insert("layout", &LAYOUT_VERSION.to_be_bytes())
-                    .map_err(io)?;
+                trees.set_layout(LAYOUT_VERSION)?;
+                trees
             }
-            Some(v) => {
-                let version = <[u8; 4]>::try_from(v.as_ref())
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| StoreError::Corrupt {
-                        what: "store layout",
-                        reason: "unreadable version".into(),
-                    })?;
-                if version > LAYOUT_VERSION {
-                    return Err(StoreError::UnknownFormat {
-                        what: "store layout",
-                        version,
-                        known: LAYOUT_VERSION,
-                    });
-                }
+            Some(1) => layout1::migrate(dir, DB_DIR, trees, &index)?,
+            Some(LAYOUT_VERSION) => trees,
+            Some(version) => {
+                return Err(StoreError::UnknownFormat {
+                    what: "store layout",
+                    version,
+                    known: LAYOUT_VERSION,
+                });
             }
-        }
-        let keyring = Arc::new(Keyring::open(dir)?);
-        let flush_db = db.clone();
-        let flush_keys = keyring.clone();
+        };
+        // Left behind when an upgrade stopped between its last two steps.
+        layout1::remove_old_key_file(dir)?;
+        let keyring = Keyring::open(dir)?;
+        let shared = Arc::new(Shared::new(
+            dir.to_path_buf(),
+            db_path,
+            trees,
+            keyring,
+            index,
+            runtime,
+        ));
+        let flusher = shared.clone();
         let commits = GroupCommit::start(Arc::new(move || {
-            let db = flush_db.clone();
-            let keys = flush_keys.clone();
+            let shared = flusher.clone();
             Box::pin(async move {
-                keys.sync()?;
-                db.flush_async().await.map(|_| ()).map_err(io)
+                let result = shared.flush().await;
+                shared.watch(result)
             })
         }));
         Ok(Arc::new(Self {
-            dir: dir.to_path_buf(),
-            conversations: tree("conversations")?,
-            transcripts: tree("transcripts")?,
-            replies: tree("replies")?,
-            outbox: tree("outbox")?,
-            users: tree("users")?,
-            follow_ups: tree("follow_ups")?,
-            tickets: tree("tickets")?,
-            agents: tree("agents")?,
-            db,
-            keyring,
+            shared,
             commits,
             skip_flush: std::env::var("KYCDESK_UNSAFE_SKIP_FLUSH").is_ok_and(|v| v == "1"),
         }))
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.shared.dir
     }
 
-    fn key_of(&self, key: &ConversationKey) -> Result<[u8; 32], StoreError> {
-        self.keyring
-            .get(key.as_str())
+    /// Test seam: from now on flushes (and reopens) fail as on a full disk, and the store goes
+    /// down the same path as after a real storage failure, until `end_io_failure`.
+    #[doc(hidden)]
+    pub fn inject_io_failure(&self) {
+        self.shared.inject_failure();
+    }
+
+    /// Test seam: the "disk" works again; the store recovers by itself.
+    #[doc(hidden)]
+    pub fn end_io_failure(&self) {
+        self.shared.end_injected_failure();
+    }
+
+    async fn durable(&self) -> Result<(), StoreError> {
+        if self.skip_flush {
+            return Ok(());
+        }
+        self.commits.durable().await
+    }
+
+    /// Runs `job` on a blocking thread with the current database handle.
+    async fn blocking<T, F>(&self, job: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Shared, &Trees) -> Result<T, StoreError> + Send + 'static,
+    {
+        let shared = self.shared.clone();
+        tokio::task::spawn_blocking(move || {
+            let trees = shared.trees()?;
+            job(&shared, &trees)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(StoreError::Corrupt {
+                what: "store task",
+                reason: e.to_string(),
+            })
+        })
+    }
+
+    /// Erases the records of `owners`, makes that durable, then forgets their keys.
+    async fn erase_owners(&self, owners: HashSet<Hashed>) -> Result<ErasureReport, StoreError> {
+        let erase = owners.clone();
+        let mut report = self
+            .blocking(move |_, trees| remove_records(trees, &erase))
+            .await?;
+        self.shared.flush().await?;
+        let owners: Vec<Hashed> = owners.into_iter().collect();
+        report.keys += self.shared.keyring.remove(&owners)?;
+        Ok(report)
+    }
+
+    fn key_of(&self, hashed: &Hashed, key: &ConversationKey) -> Result<[u8; 32], StoreError> {
+        self.shared
+            .keyring
+            .get(hashed)
             .ok_or_else(|| StoreError::MissingKey(key.to_string()))
     }
 
-    fn erase_one(&self, key: &ConversationKey) -> Result<ErasureReport, StoreError> {
-        let mut report = ErasureReport::default();
-        let p = prefix(key);
-        if let Some(raw) = self.conversations.remove(key.as_str()).map_err(io)? {
-            report.conversations += 1;
-            if let Ok(k) = self.key_of(key)
-                && let Ok(c) = open::<StoredConversation>(&k, &raw, "conversation")
-                && let Some(user) = c.user_ref
-            {
-                let mut link = user.into_bytes();
-                link.push(0);
-                link.extend_from_slice(key.as_str().as_bytes());
-                if self.users.remove(link).map_err(io)?.is_some() {
-                    report.user_links += 1;
+    async fn load_inner(
+        &self,
+        key: &ConversationKey,
+    ) -> Result<Option<StoredConversation>, StoreError> {
+        let hashed = self.shared.index.conversation(key);
+        let Some(raw) = self.shared.trees()?.conversations.get(hashed).map_err(io)? else {
+            return Ok(None);
+        };
+        open(&self.key_of(&hashed, key)?, &raw, "conversation").map(Some)
+    }
+
+    async fn reply_for_inner(
+        &self,
+        key: &ConversationKey,
+        message_id: &str,
+    ) -> Result<Option<Turn>, StoreError> {
+        let hashed = self.shared.index.conversation(key);
+        let id = concat(&hashed, &self.shared.index.message(&hashed, message_id));
+        let Some(raw) = self.shared.trees()?.replies.get(id).map_err(io)? else {
+            return Ok(None);
+        };
+        let (_, sealed) = timed_parts(&raw).ok_or(StoreError::Corrupt {
+            what: "reply",
+            reason: "too short".into(),
+        })?;
+        let record: ReplyRecord = open(&self.key_of(&hashed, key)?, sealed, "reply")?;
+        Ok(Some(record.turn))
+    }
+
+    async fn commit_turn_inner(&self, commit: TurnCommit) -> Result<(), StoreError> {
+        let index = &self.shared.index;
+        let hashed = index.conversation(&commit.key);
+        let k = self.shared.keyring.get_or_create(&hashed)?;
+        // Sealed before the transaction where possible: its closure may run more than once.
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = commit
+            .entries
+            .iter()
+            .map(|e| Ok((seq_key(&hashed, e.seq), timed_value(e.at, &seal(&k, e)?))))
+            .collect::<Result<_, StoreError>>()?;
+        let added: u64 = entries.iter().map(|(_, v)| v.len() as u64).sum();
+        let reply = match &commit.reply {
+            Some((id, turn)) => {
+                let record = ReplyRecord {
+                    message_id: id.clone(),
+                    turn: turn.clone(),
+                };
+                Some((
+                    concat(&hashed, &index.message(&hashed, id)),
+                    timed_value(commit.conversation.updated_at, &seal(&k, &record)?),
+                ))
+            }
+            None => None,
+        };
+        let user_link = commit
+            .conversation
+            .user_ref
+            .as_ref()
+            .map(|u| concat(&index.user(u), &hashed));
+        {
+            let trees = self.shared.trees()?;
+            let mut outbox = Vec::new();
+            for turn in &commit.outbox {
+                let id = trees.db.generate_id().map_err(io)?;
+                let item = OutboxItem {
+                    id,
+                    key: commit.key.clone(),
+                    turn: turn.clone(),
+                    created_at: commit.conversation.updated_at,
+                };
+                outbox.push((id.to_be_bytes(), owned_value(&hashed, &seal(&k, &item)?)));
+            }
+            (
+                &trees.conversations,
+                &trees.transcripts,
+                &trees.replies,
+                &trees.outbox,
+                &trees.users,
+            )
+                .transaction(
+                    |(conversations, transcripts, replies, outbox_tree, users)| {
+                        // The stored size is the store's count, read here so a concurrent purge
+                        // and this turn both count.
+                        let before = match conversations.get(hashed)? {
+                            Some(raw) => {
+                                open::<StoredConversation>(&k, &raw, "conversation")
+                                    .map_err(ConflictableTransactionError::Abort)?
+                                    .stored_bytes
+                            }
+                            None => 0,
+                        };
+                        let mut conversation = commit.conversation.clone();
+                        conversation.stored_bytes = before.saturating_add(added);
+                        let sealed =
+                            seal(&k, &conversation).map_err(ConflictableTransactionError::Abort)?;
+                        conversations.insert(&hashed, sealed)?;
+                        for (ek, ev) in &entries {
+                            transcripts.insert(ek.as_slice(), ev.as_slice())?;
+                        }
+                        if let Some((rk, rv)) = &reply {
+                            replies.insert(rk.as_slice(), rv.as_slice())?;
+                        }
+                        for (id, value) in &outbox {
+                            outbox_tree.insert(id, value.as_slice())?;
+                        }
+                        if let Some(link) = &user_link {
+                            users.insert(link.as_slice(), &[])?;
+                        }
+                        Ok(())
+                    },
+                )
+                .map_err(transaction_error)?;
+        }
+        self.durable().await
+    }
+
+    async fn transcript_inner(
+        &self,
+        key: &ConversationKey,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        let hashed = self.shared.index.conversation(key);
+        let Some(k) = self.shared.keyring.get(&hashed) else {
+            return Ok(Vec::new());
+        };
+        let trees = self.shared.trees()?;
+        read_transcript(&trees, &hashed, &k)
+    }
+
+    async fn pending_outbox_inner(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let start = match after {
+            None => 0,
+            Some(id) => match id.checked_add(1) {
+                Some(next) => next,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let trees = self.shared.trees()?;
+        let mut out = Vec::new();
+        for item in trees.outbox.range(start.to_be_bytes()..) {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, value) = item.map_err(io)?;
+            if let Some(item) = open_outbox_item(&self.shared, &value) {
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn ack_outbox_inner(&self, id: u64) -> Result<(), StoreError> {
+        self.shared
+            .trees()?
+            .outbox
+            .remove(id.to_be_bytes())
+            .map_err(io)?;
+        self.durable().await
+    }
+
+    async fn export_inner(&self, key: &ConversationKey) -> Result<Option<Export>, StoreError> {
+        let key = key.clone();
+        self.blocking(move |shared, trees| {
+            let hashed = shared.index.conversation(&key);
+            let Some(raw) = trees.conversations.get(hashed).map_err(io)? else {
+                return Ok(None);
+            };
+            let k = shared
+                .keyring
+                .get(&hashed)
+                .ok_or_else(|| StoreError::MissingKey(key.to_string()))?;
+            let conversation: StoredConversation = open(&k, &raw, "conversation")?;
+            let mut replies = Vec::new();
+            for item in trees.replies.scan_prefix(hashed) {
+                let (_, value) = item.map_err(io)?;
+                let (_, sealed) = timed_parts(&value).ok_or(StoreError::Corrupt {
+                    what: "reply",
+                    reason: "too short".into(),
+                })?;
+                let record: ReplyRecord = open(&k, sealed, "reply")?;
+                replies.push((record.message_id, record.turn));
+            }
+            let mut pending_outbox = Vec::new();
+            for item in trees.outbox.iter() {
+                let (_, value) = item.map_err(io)?;
+                if let Some((owner, sealed)) = owned_parts(&value)
+                    && owner == hashed
+                {
+                    pending_outbox.push(open(&k, sealed, "outbox item")?);
                 }
             }
+            Ok(Some(Export {
+                conversation: key.to_string(),
+                user_ref: conversation.user_ref.clone(),
+                created_at: conversation.created_at,
+                updated_at: conversation.updated_at,
+                state: serde_json::to_value(&conversation.session).unwrap_or_default(),
+                transcript: read_transcript(trees, &hashed, &k)?,
+                pending_outbox,
+                replies,
+            }))
+        })
+        .await
+    }
+
+    async fn erase_user_inner(&self, user_ref: &str) -> Result<ErasureReport, StoreError> {
+        let user = self.shared.index.user(user_ref);
+        let owners = self
+            .blocking(move |_, trees| linked_conversations(trees, &user))
+            .await?;
+        self.erase_owners(owners).await
+    }
+
+    async fn purge_inner(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let purge = self
+            .blocking(move |shared, trees| purge_before(shared, trees, cutoff))
+            .await?;
+        let mut removed = purge.removed;
+        if !purge.idle.is_empty() {
+            let report = self.erase_owners(purge.idle).await?;
+            removed += report.conversations
+                + report.transcript_entries
+                + report.replies
+                + report.outbox_items
+                + report.subscriptions
+                + report.tickets
+                + report.user_links;
+        } else if removed > 0 {
+            self.shared.flush().await?;
         }
-        for item in self.transcripts.scan_prefix(&p).keys() {
-            self.transcripts.remove(item.map_err(io)?).map_err(io)?;
-            report.transcript_entries += 1;
-        }
-        for item in self.replies.scan_prefix(&p).keys() {
-            self.replies.remove(item.map_err(io)?).map_err(io)?;
-            report.replies += 1;
-        }
-        for item in self.outbox.iter() {
-            let (id, value) = item.map_err(io)?;
-            if outbox_owner(&value).is_some_and(|(owner, _)| owner == key.as_str()) {
-                self.outbox.remove(id).map_err(io)?;
-                report.outbox_items += 1;
+        Ok(removed)
+    }
+
+    async fn update_subscription_inner(
+        &self,
+        key: &ConversationKey,
+        topic: &FollowTopic,
+        update: Option<Subscription>,
+    ) -> Result<(), StoreError> {
+        let hashed = self.shared.index.conversation(key);
+        let id = concat(&self.shared.index.topic(&topic.index()), &hashed);
+        match update {
+            Some(sub) => {
+                let k = self.shared.keyring.get_or_create(&hashed)?;
+                let value = owned_value(&hashed, &seal(&k, &sub)?);
+                self.shared
+                    .trees()?
+                    .follow_ups
+                    .insert(id, value)
+                    .map_err(io)?;
+            }
+            None => {
+                self.shared.trees()?.follow_ups.remove(id).map_err(io)?;
             }
         }
-        for tree in [&self.follow_ups, &self.tickets] {
-            for item in tree.iter() {
-                let (id, value) = item.map_err(io)?;
-                if outbox_owner(&value).is_some_and(|(owner, _)| owner == key.as_str()) {
-                    tree.remove(id).map_err(io)?;
-                    if std::ptr::eq(tree, &self.tickets) {
-                        report.tickets += 1;
-                    } else {
-                        report.subscriptions += 1;
-                    }
-                }
-            }
+        self.durable().await
+    }
+
+    async fn save_ticket_inner(&self, ticket: Ticket) -> Result<(), StoreError> {
+        let hashed = self.shared.index.conversation(&ticket.key);
+        let k = self.shared.keyring.get_or_create(&hashed)?;
+        let value = owned_value(&hashed, &seal(&k, &ticket)?);
+        self.shared
+            .trees()?
+            .tickets
+            .insert(ticket.id.as_bytes(), value)
+            .map_err(io)?;
+        self.durable().await
+    }
+
+    async fn save_agent_inner(&self, agent: Agent) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(&agent).map_err(|e| StoreError::Corrupt {
+            what: "agent",
+            reason: e.to_string(),
+        })?;
+        self.shared
+            .trees()?
+            .agents
+            .insert(agent.login.as_bytes(), value)
+            .map_err(io)?;
+        self.durable().await
+    }
+
+    async fn agent_inner(&self, login: &str) -> Result<Option<Agent>, StoreError> {
+        let Some(raw) = self
+            .shared
+            .trees()?
+            .agents
+            .get(login.as_bytes())
+            .map_err(io)?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                what: "agent",
+                reason: e.to_string(),
+            })
+    }
+
+    /// Reads every `[owner ∥ sealed]` value of a tree, skipping records whose key was erased.
+    fn read_owned<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: impl Fn(&Trees) -> &sled::Tree,
+        what: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let trees = self.shared.trees()?;
+        let mut out = Vec::new();
+        for item in tree(&trees).iter() {
+            let (_, value) = item.map_err(io)?;
+            let Some((owner, sealed)) = owned_parts(&value) else {
+                continue;
+            };
+            let Some(k) = self.shared.keyring.get(&owner) else {
+                continue;
+            };
+            out.push(open(&k, sealed, what)?);
         }
-        // Any user link left (e.g. the record was unreadable) is found by scanning.
-        for item in self.users.iter().keys() {
-            let link = item.map_err(io)?;
-            if link.ends_with(key.as_str().as_bytes())
-                && link.len() > key.as_str().len()
-                && link[link.len() - key.as_str().len() - 1] == 0
-            {
-                self.users.remove(link).map_err(io)?;
-                report.user_links += 1;
-            }
-        }
-        report.keys += self.keyring.remove(&[key.to_string()])?;
-        Ok(report)
+        Ok(out)
     }
 }
 
-/// `[u16 LE length][conversation key][sealed item]`
-fn outbox_value(key: &ConversationKey, sealed: &[u8]) -> Vec<u8> {
-    let name = key.as_str().as_bytes();
-    let mut v = Vec::with_capacity(2 + name.len() + sealed.len());
-    v.extend_from_slice(&(name.len() as u16).to_le_bytes());
-    v.extend_from_slice(name);
-    v.extend_from_slice(sealed);
-    v
-}
-
-fn outbox_owner(value: &[u8]) -> Option<(&str, &[u8])> {
-    let (len, rest) = value.split_first_chunk::<2>()?;
-    let len = usize::from(u16::from_le_bytes(*len));
-    if rest.len() < len {
-        return None;
+fn read_transcript(
+    trees: &Trees,
+    hashed: &Hashed,
+    k: &[u8; 32],
+) -> Result<Vec<TranscriptEntry>, StoreError> {
+    let mut out = Vec::new();
+    for item in trees.transcripts.scan_prefix(hashed) {
+        let (_, value) = item.map_err(io)?;
+        let (_, sealed) = timed_parts(&value).ok_or(StoreError::Corrupt {
+            what: "transcript entry",
+            reason: "too short".into(),
+        })?;
+        out.push(open(k, sealed, "transcript entry")?);
     }
-    let (name, sealed) = rest.split_at(len);
-    Some((std::str::from_utf8(name).ok()?, sealed))
+    Ok(out)
 }
 
-/// `[i64 BE milliseconds][sealed entry]`: the time stays readable for the retention purge.
-fn transcript_value(at: DateTime<Utc>, sealed: &[u8]) -> Vec<u8> {
-    let mut v = at.timestamp_millis().to_be_bytes().to_vec();
-    v.extend_from_slice(sealed);
-    v
-}
-
-fn transcript_time(value: &[u8]) -> Option<(DateTime<Utc>, &[u8])> {
-    let (ms, rest) = value.split_first_chunk::<8>()?;
-    let at = Utc.timestamp_millis_opt(i64::from_be_bytes(*ms)).single()?;
-    Some((at, rest))
+/// An outbox item, or `None` when it cannot be read: one damaged item must not stop delivery of
+/// every other.
+fn open_outbox_item(shared: &Shared, value: &[u8]) -> Option<OutboxItem> {
+    let (owner, sealed) = owned_parts(value)?;
+    // No key: its conversation was erased.
+    let k = shared.keyring.get(&owner)?;
+    match open(&k, sealed, "outbox item") {
+        Ok(item) => Some(item),
+        Err(e) => {
+            tracing::warn!(error = %e, "an outbox item cannot be read and is skipped");
+            None
+        }
+    }
 }
 
 #[async_trait]
 impl Store for SledStore {
     async fn load(&self, key: &ConversationKey) -> Result<Option<StoredConversation>, StoreError> {
-        let Some(raw) = self.conversations.get(key.as_str()).map_err(io)? else {
-            return Ok(None);
-        };
-        let k = self.key_of(key)?;
-        open(&k, &raw, "conversation").map(Some)
+        self.shared.watch(self.load_inner(key).await)
     }
 
     async fn reply_for(
@@ -261,187 +542,55 @@ impl Store for SledStore {
         key: &ConversationKey,
         message_id: &str,
     ) -> Result<Option<Turn>, StoreError> {
-        let mut k = prefix(key);
-        k.extend_from_slice(message_id.as_bytes());
-        let Some(raw) = self.replies.get(k).map_err(io)? else {
-            return Ok(None);
-        };
-        open(&self.key_of(key)?, &raw, "reply").map(Some)
+        self.shared
+            .watch(self.reply_for_inner(key, message_id).await)
     }
 
     async fn commit_turn(&self, commit: TurnCommit) -> Result<(), StoreError> {
-        let key = &commit.key;
-        let k = self.keyring.get_or_create(key.as_str())?;
-        // Everything is sealed before the transaction: its closure may run more than once.
-        let conversation = seal(&k, &commit.conversation)?;
-        let entries: Vec<(Vec<u8>, Vec<u8>)> = commit
-            .entries
-            .iter()
-            .map(|e| Ok((seq_key(key, e.seq), transcript_value(e.at, &seal(&k, e)?))))
-            .collect::<Result<_, StoreError>>()?;
-        let reply = match &commit.reply {
-            Some((id, turn)) => {
-                let mut rk = prefix(key);
-                rk.extend_from_slice(id.as_bytes());
-                Some((rk, seal(&k, turn)?))
-            }
-            None => None,
-        };
-        let mut outbox = Vec::new();
-        for turn in &commit.outbox {
-            let id = self.db.generate_id().map_err(io)?;
-            let item = OutboxItem {
-                id,
-                key: key.clone(),
-                turn: turn.clone(),
-                created_at: commit.conversation.updated_at,
-            };
-            outbox.push((id.to_be_bytes(), outbox_value(key, &seal(&k, &item)?)));
-        }
-        let user_link = commit.conversation.user_ref.as_ref().map(|u| {
-            let mut link = u.as_bytes().to_vec();
-            link.push(0);
-            link.extend_from_slice(key.as_str().as_bytes());
-            link
-        });
-        let result: Result<(), TransactionError<()>> = (
-            &self.conversations,
-            &self.transcripts,
-            &self.replies,
-            &self.outbox,
-            &self.users,
-        )
-            .transaction(
-                |(conversations, transcripts, replies, outbox_tree, users)| {
-                    conversations.insert(key.as_str(), conversation.as_slice())?;
-                    for (ek, ev) in &entries {
-                        transcripts.insert(ek.as_slice(), ev.as_slice())?;
-                    }
-                    if let Some((rk, rv)) = &reply {
-                        replies.insert(rk.as_slice(), rv.as_slice())?;
-                    }
-                    for (id, value) in &outbox {
-                        outbox_tree.insert(id, value.as_slice())?;
-                    }
-                    if let Some(link) = &user_link {
-                        users.insert(link.as_slice(), &[])?;
-                    }
-                    Ok::<(), ConflictableTransactionError<()>>(())
-                },
-            );
-        result.map_err(|e| StoreError::Io(format!("{e:?}")))?;
-        self.durable().await
+        self.shared.watch(self.commit_turn_inner(commit).await)
     }
 
     async fn transcript(&self, key: &ConversationKey) -> Result<Vec<TranscriptEntry>, StoreError> {
-        let k = match self.keyring.get(key.as_str()) {
-            Some(k) => k,
-            None => return Ok(Vec::new()),
-        };
-        let mut out = Vec::new();
-        for item in self.transcripts.scan_prefix(prefix(key)) {
-            let (_, value) = item.map_err(io)?;
-            let (_, sealed) = transcript_time(&value).ok_or(StoreError::Corrupt {
-                what: "transcript entry",
-                reason: "too short".into(),
-            })?;
-            out.push(open(&k, sealed, "transcript entry")?);
-        }
-        Ok(out)
+        self.shared.watch(self.transcript_inner(key).await)
     }
 
-    async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.outbox.iter().take(limit) {
-            let (_, value) = item.map_err(io)?;
-            let Some((owner, sealed)) = outbox_owner(&value) else {
-                continue;
-            };
-            let Some(k) = self.keyring.get(owner) else {
-                continue;
-            };
-            out.push(open(&k, sealed, "outbox item")?);
-        }
-        Ok(out)
+    async fn pending_outbox(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        self.shared
+            .watch(self.pending_outbox_inner(after, limit).await)
     }
 
     async fn ack_outbox(&self, id: u64) -> Result<(), StoreError> {
-        self.outbox.remove(id.to_be_bytes()).map_err(io)?;
-        self.durable().await
+        self.shared.watch(self.ack_outbox_inner(id).await)
     }
 
     async fn export(&self, key: &ConversationKey) -> Result<Option<Export>, StoreError> {
-        let Some(conversation) = self.load(key).await? else {
-            return Ok(None);
-        };
-        let k = self.key_of(key)?;
-        let mut replies = Vec::new();
-        let p = prefix(key);
-        for item in self.replies.scan_prefix(&p) {
-            let (rk, value) = item.map_err(io)?;
-            let id = String::from_utf8_lossy(&rk[p.len()..]).to_string();
-            replies.push((id, open(&k, &value, "reply")?));
-        }
-        let pending_outbox = self
-            .pending_outbox(usize::MAX)
-            .await?
-            .into_iter()
-            .filter(|o| &o.key == key)
-            .collect();
-        Ok(Some(Export {
-            conversation: key.to_string(),
-            user_ref: conversation.user_ref.clone(),
-            created_at: conversation.created_at,
-            updated_at: conversation.updated_at,
-            state: serde_json::to_value(&conversation.session).unwrap_or_default(),
-            transcript: self.transcript(key).await?,
-            pending_outbox,
-            replies,
-        }))
+        self.shared.watch(self.export_inner(key).await)
     }
 
     async fn erase_conversation(&self, key: &ConversationKey) -> Result<ErasureReport, StoreError> {
-        let report = self.erase_one(key)?;
-        self.flush().await?;
-        Ok(report)
+        let owners = HashSet::from([self.shared.index.conversation(key)]);
+        self.shared.watch(self.erase_owners(owners).await)
     }
 
     async fn erase_user(&self, user_ref: &str) -> Result<ErasureReport, StoreError> {
-        let mut p = user_ref.as_bytes().to_vec();
-        p.push(0);
-        let mut keys = Vec::new();
-        for item in self.users.scan_prefix(&p).keys() {
-            let link = item.map_err(io)?;
-            if let Ok(k) = ConversationKey::parse(&String::from_utf8_lossy(&link[p.len()..])) {
-                keys.push(k);
-            }
-        }
-        let mut report = ErasureReport::default();
-        for key in keys {
-            report.add(&self.erase_one(&key)?);
-        }
-        self.flush().await?;
-        Ok(report)
+        self.shared.watch(self.erase_user_inner(user_ref).await)
     }
 
     async fn purge_transcripts_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut removed = 0;
-        for item in self.transcripts.iter() {
-            let (k, value) = item.map_err(io)?;
-            if transcript_time(&value).is_some_and(|(at, _)| at < cutoff) {
-                self.transcripts.remove(k).map_err(io)?;
-                removed += 1;
-            }
-        }
-        if removed > 0 {
-            self.flush().await?;
-        }
-        Ok(removed)
+        self.shared.watch(self.purge_inner(cutoff).await)
     }
 
     async fn flush(&self) -> Result<(), StoreError> {
-        self.keyring.sync()?;
-        self.db.flush_async().await.map(|_| ()).map_err(io)
+        let result = self.shared.flush().await;
+        self.shared.watch(result)
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.shared.ready()
     }
 
     async fn subscribe(&self, subscription: Subscription) -> Result<(), StoreError> {
@@ -452,7 +601,8 @@ impl Store for SledStore {
     }
 
     async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
-        self.read_owned(&self.follow_ups, "subscription")
+        self.shared
+            .watch(self.read_owned(|t| &t.follow_ups, "subscription"))
     }
 
     async fn update_subscription(
@@ -461,36 +611,18 @@ impl Store for SledStore {
         topic: &FollowTopic,
         update: Option<Subscription>,
     ) -> Result<(), StoreError> {
-        let mut id = topic.index().into_bytes();
-        id.push(0);
-        id.extend_from_slice(key.as_str().as_bytes());
-        match update {
-            Some(sub) => {
-                let k = self.keyring.get_or_create(key.as_str())?;
-                self.follow_ups
-                    .insert(id, outbox_value(key, &seal(&k, &sub)?))
-                    .map_err(io)?;
-            }
-            None => {
-                self.follow_ups.remove(id).map_err(io)?;
-            }
-        }
-        self.durable().await
+        self.shared
+            .watch(self.update_subscription_inner(key, topic, update).await)
     }
 
     async fn save_ticket(&self, ticket: Ticket) -> Result<(), StoreError> {
-        let k = self.keyring.get_or_create(ticket.key.as_str())?;
-        self.tickets
-            .insert(
-                ticket.id.as_bytes(),
-                outbox_value(&ticket.key, &seal(&k, &ticket)?),
-            )
-            .map_err(io)?;
-        self.durable().await
+        self.shared.watch(self.save_ticket_inner(ticket).await)
     }
 
     async fn tickets(&self, open_only: bool) -> Result<Vec<Ticket>, StoreError> {
-        let mut all: Vec<Ticket> = self.read_owned(&self.tickets, "ticket")?;
+        let mut all: Vec<Ticket> = self
+            .shared
+            .watch(self.read_owned(|t| &t.tickets, "ticket"))?;
         if open_only {
             all.retain(|t| t.status != TicketStatus::Closed);
         }
@@ -499,54 +631,10 @@ impl Store for SledStore {
     }
 
     async fn save_agent(&self, agent: Agent) -> Result<(), StoreError> {
-        let value = serde_json::to_vec(&agent).map_err(|e| StoreError::Corrupt {
-            what: "agent",
-            reason: e.to_string(),
-        })?;
-        self.agents
-            .insert(agent.login.as_bytes(), value)
-            .map_err(io)?;
-        self.durable().await
+        self.shared.watch(self.save_agent_inner(agent).await)
     }
 
     async fn agent(&self, login: &str) -> Result<Option<Agent>, StoreError> {
-        let Some(raw) = self.agents.get(login.as_bytes()).map_err(io)? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&raw)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt {
-                what: "agent",
-                reason: e.to_string(),
-            })
-    }
-}
-
-impl SledStore {
-    async fn durable(&self) -> Result<(), StoreError> {
-        if self.skip_flush {
-            return Ok(());
-        }
-        self.commits.durable().await
-    }
-
-    /// Reads every `[owner ∥ sealed]` value of a tree, skipping records whose key was erased.
-    fn read_owned<T: serde::de::DeserializeOwned>(
-        &self,
-        tree: &sled::Tree,
-        what: &'static str,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::new();
-        for item in tree.iter() {
-            let (_, value) = item.map_err(io)?;
-            let Some((owner, sealed)) = outbox_owner(&value) else {
-                continue;
-            };
-            let Some(k) = self.keyring.get(owner) else {
-                continue;
-            };
-            out.push(open(&k, sealed, what)?);
-        }
-        Ok(out)
+        self.shared.watch(self.agent_inner(login).await)
     }
 }

@@ -82,7 +82,9 @@ pub struct StoredConversation {
     pub updated_at: DateTime<Utc>,
     /// The sequence number the next transcript entry gets.
     pub next_seq: u64,
-    /// Bytes of transcript entries stored for the conversation (for its quota).
+    /// The bytes of transcript entries stored for this conversation (for a per-conversation
+    /// quota). Kept by the store: a commit's value is replaced by the stored count plus the
+    /// entries it adds, and the retention purge subtracts what it removes.
     #[serde(default)]
     pub stored_bytes: u64,
 }
