@@ -318,7 +318,8 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
             .send()
     };
     let now = chrono::Utc::now().timestamp();
-    let sign = |ts: i64, body: &str| kycdesk::cases::webhook::sign(b"hook-secret", ts, body.as_bytes());
+    let sign =
+        |ts: i64, body: &str| kycdesk::cases::webhook::sign(b"hook-secret", ts, body.as_bytes());
     let good = sign(now, &body);
     // Refused: bad signature, stale timestamp, malformed body.
     let bad = send(body.clone(), "sha256=00".into(), now)

@@ -134,7 +134,12 @@ async fn without_a_signed_in_user_nothing_is_looked_up_and_sign_in_is_explained(
     )
     .await;
     assert_eq!(sandbox.state.requests(), before);
-    assert_eq!(turn.node, "verification_failed.which", "{}", common::said(&turn));
+    assert_eq!(
+        turn.node,
+        "verification_failed.which",
+        "{}",
+        common::said(&turn)
+    );
     assert!(common::said(&turn).contains("wallet app"));
     assert!(!common::said(&turn).to_lowercase().contains("glare"));
 }
@@ -226,15 +231,31 @@ async fn a_case_without_a_holder_counts_as_someone_elses() {
         Some("u_me"),
     )
     .await;
-    assert_eq!(missing.node, "status.not_found", "{}", common::said(&missing));
-    for (i, id) in ["KYC-20240611-000001", "KYC-20240611-000002", "KYC-20240611-000003"]
-        .iter()
-        .enumerate()
+    assert_eq!(
+        missing.node,
+        "status.not_found",
+        "{}",
+        common::said(&missing)
+    );
+    for (i, id) in [
+        "KYC-20240611-000001",
+        "KYC-20240611-000002",
+        "KYC-20240611-000003",
+    ]
+    .iter()
+    .enumerate()
     {
         // An empty user (a channel bug) is no holder either.
         for user in ["u_me", ""] {
             let key = format!("holderless-{i}-{}", user.len());
-            let turn = tell(&world, &key, Lang::En, &format!("where is my review, case {id}"), Some(user)).await;
+            let turn = tell(
+                &world,
+                &key,
+                Lang::En,
+                &format!("where is my review, case {id}"),
+                Some(user),
+            )
+            .await;
             assert_eq!(shown(&turn), shown(&missing), "{id} for {user:?}");
             assert_eq!(
                 slots_without_case_id(&world, &key).await,

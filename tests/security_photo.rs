@@ -146,15 +146,16 @@ async fn the_checker_gives_every_photo_its_answer_with_one_permit() {
     let checker = PhotoChecker::with_permits(PhotoConfig::default(), 1);
     let photo = large_photo();
     let direct = check_photo(&photo, &PhotoConfig::default()).expect("checked");
-    let answers = futures::future::join_all(
-        (0..2).map(|_| checker.check(photo.clone())),
-    )
-    .await;
+    let answers = futures::future::join_all((0..2).map(|_| checker.check(photo.clone()))).await;
     for answer in answers {
         assert_eq!(answer.expect("checked").codes(), direct.codes());
     }
     assert_eq!(
-        checker.check(bomb()).await.expect_err("refused").to_string(),
+        checker
+            .check(bomb())
+            .await
+            .expect_err("refused")
+            .to_string(),
         PhotoError::TooManyPixels {
             width: 7300,
             height: 5440

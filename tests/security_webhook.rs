@@ -89,7 +89,12 @@ async fn world() -> World {
 
 impl World {
     /// Delivers `body` with these headers; the status and the parsed answer.
-    async fn deliver(&self, body: &str, signature: &str, timestamp: i64) -> (u16, serde_json::Value) {
+    async fn deliver(
+        &self,
+        body: &str,
+        signature: &str,
+        timestamp: i64,
+    ) -> (u16, serde_json::Value) {
         let response = self
             .http
             .post(&self.url)
@@ -149,7 +154,11 @@ async fn a_captured_delivery_cannot_be_replayed_with_a_fresh_timestamp() {
     let now = chrono::Utc::now().timestamp();
     let captured = sign(SECRET, now, body.as_bytes());
     let (status, answer) = world.deliver(&body, &captured, now).await;
-    assert_eq!((status, answer["told"].as_u64()), (200, Some(1)), "{answer}");
+    assert_eq!(
+        (status, answer["told"].as_u64()),
+        (200, Some(1)),
+        "{answer}"
+    );
     // Replayed as is: refused as already accepted.
     let (status, answer) = world.deliver(&body, &captured, now).await;
     assert_eq!(status, 409, "{answer}");
@@ -192,12 +201,14 @@ async fn a_delivery_is_only_a_hint_and_the_case_api_is_believed() {
     );
     let outbox = world.outbox().await;
     assert!(
-        outbox.iter().all(|(node, said)| node != "status.approved"
-            && !said.contains("passed")),
+        outbox
+            .iter()
+            .all(|(node, said)| node != "status.approved" && !said.contains("passed")),
         "nobody is told about an approval: {outbox:?}"
     );
     // A delivery naming a case nobody follows costs no lookup at all.
-    let nobody = serde_json::json!({"case_id": "KYC-DEMO-APPROVED", "status": "approved"}).to_string();
+    let nobody =
+        serde_json::json!({"case_id": "KYC-DEMO-APPROVED", "status": "approved"}).to_string();
     let requests = world.sandbox.state.requests();
     let (status, answer) = world
         .deliver(&nobody, &sign(SECRET, now + 1, nobody.as_bytes()), now + 1)
@@ -212,7 +223,11 @@ async fn a_delivery_is_only_a_hint_and_the_case_api_is_believed() {
     let (status, answer) = world
         .deliver(&body, &sign(SECRET, now + 2, body.as_bytes()), now + 2)
         .await;
-    assert_eq!((status, answer["told"].as_u64()), (200, Some(1)), "{answer}");
+    assert_eq!(
+        (status, answer["told"].as_u64()),
+        (200, Some(1)),
+        "{answer}"
+    );
     let outbox = world.outbox().await;
     assert_eq!(outbox.len(), 1, "{outbox:?}");
     assert_eq!(outbox[0].0, "status.approved");
@@ -237,5 +252,9 @@ async fn a_delivery_that_cannot_be_checked_may_be_delivered_again() {
     assert!(world.outbox().await.is_empty());
     world.sandbox.state.set_sticky_fault(None);
     let (status, answer) = world.deliver(&body, &signature, now).await;
-    assert_eq!((status, answer["told"].as_u64()), (200, Some(1)), "{answer}");
+    assert_eq!(
+        (status, answer["told"].as_u64()),
+        (200, Some(1)),
+        "{answer}"
+    );
 }

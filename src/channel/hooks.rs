@@ -49,7 +49,11 @@ async fn case_updated(State(state): State<HookState>, headers: HeaderMap, body: 
             return problem(status, e.code(), &e.to_string());
         }
     };
-    match state.followups.case_changed(&hint.case_id, Utc::now()).await {
+    match state
+        .followups
+        .case_changed(&hint.case_id, Utc::now())
+        .await
+    {
         Ok(told) => (
             StatusCode::OK,
             Json(json!({"accepted": true, "told": told})),
@@ -59,7 +63,10 @@ async fn case_updated(State(state): State<HookState>, headers: HeaderMap, body: 
             // The case could not be read, so nothing was done: the sender's retry of this very
             // delivery must be accepted, not refused as a replay.
             hint.forget_in(&state.seen);
-            tracing::warn!(error = e.code(), "a case-update could not be checked with the case API");
+            tracing::warn!(
+                error = e.code(),
+                "a case-update could not be checked with the case API"
+            );
             problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "case-api-unavailable",

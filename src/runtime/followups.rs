@@ -52,7 +52,11 @@ impl FollowUps {
     /// every subscriber allowed to see it, once. Nothing is looked up when nobody follows the
     /// case. Returns how many conversations were told; an error when the case could not be read,
     /// so the caller may have the change delivered again.
-    pub async fn case_changed(&self, case_id: &str, now: DateTime<Utc>) -> Result<usize, CaseError> {
+    pub async fn case_changed(
+        &self,
+        case_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, CaseError> {
         let topic = FollowTopic::Case(case_id.to_string());
         let followers = self.followers(&topic).await;
         if followers.is_empty() {

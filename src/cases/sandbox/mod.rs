@@ -224,7 +224,10 @@ pub fn router(state: SandboxState) -> Router {
         .route("/sandbox/maintenance/{mode}", put(set_maintenance))
         .route("/sandbox/fault/{fault}", put(set_fault))
         .route("/sandbox/fault", axum::routing::delete(clear_fault))
-        .route("/sandbox/cases/{case_id}/status/{status}", put(set_case_status))
+        .route(
+            "/sandbox/cases/{case_id}/status/{status}",
+            put(set_case_status),
+        )
         .fallback(no_such_endpoint)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
@@ -648,9 +651,13 @@ mod tests {
         assert_eq!(cases["cases"][0]["status"], "approved");
         let (_, other) = call(&s, "/v1/cases/KYC-DEMO-PHOTO", None).await;
         assert_eq!(other["status"], "resubmission_requested");
-        let unknown = put("/sandbox/cases/KYC-NOPE/status/approved").await.unwrap();
+        let unknown = put("/sandbox/cases/KYC-NOPE/status/approved")
+            .await
+            .unwrap();
         assert_eq!(unknown.status(), 404);
-        let bad = put("/sandbox/cases/KYC-DEMO-PHOTO/status/Not%20OK").await.unwrap();
+        let bad = put("/sandbox/cases/KYC-DEMO-PHOTO/status/Not%20OK")
+            .await
+            .unwrap();
         assert_eq!(bad.status(), 400);
     }
 }
