@@ -142,16 +142,16 @@ impl BotActions {
                 let Some(user) = ctx.user_ref else {
                     return result(SIGN_IN, BTreeMap::new(), Vec::new());
                 };
-                let holders = |case: &Case| self.access.allows(case, Some(user));
+                let is_theirs = |case: &Case| self.access.allows(case, Some(user));
                 if let Some(case) = ctx.fresh_case {
-                    if holders(case) {
+                    if is_theirs(case) {
                         decide(case, ctx.now, self.tz, guided)
                     } else {
                         not_found(self.tz)
                     }
                 } else if let Some(case_id) = case_id {
                     match client.get_case(case_id).await {
-                        Ok(case) if holders(&case) => decide(&case, ctx.now, self.tz, guided),
+                        Ok(case) if is_theirs(&case) => decide(&case, ctx.now, self.tz, guided),
                         // Someone else's case is answered exactly as one that does not exist.
                         Ok(_) => not_found(self.tz),
                         Err(e) => decide_failure(&e, self.tz),
@@ -161,7 +161,7 @@ impl BotActions {
                         Ok(cases) => {
                             // The API lists the user's own cases; any other is not shown.
                             let own = UserCases {
-                                cases: cases.cases.into_iter().filter(|c| holders(c)).collect(),
+                                cases: cases.cases.into_iter().filter(|c| is_theirs(c)).collect(),
                                 ..cases
                             };
                             decide_user_cases(&own, ctx.now, self.tz, guided)
