@@ -198,8 +198,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let key = ConversationKey::new("terminal", &id)
                 .with_context(|| format!("`{id}` is not a conversation id"))?;
             eprintln!("conversation {key} (continue it later with: kycdesk chat --resume {id})");
+            // The demo sandbox's made-up cases are open to all; a real case API's to the holder.
+            let access = match backend.sandbox {
+                Some(_) => kycdesk::cases::CaseAccess::DemoOpen,
+                None => kycdesk::cases::CaseAccess::HolderOnly,
+            };
             let actions = BotActions::new(PhotoConfig::default())
                 .with_cases(backend.client.clone(), config.timezone)
+                .with_case_access(access)
                 .with_store(store.clone());
             let runtime = Runtime::new(
                 loaded.engine,
@@ -207,7 +213,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Arc::new(actions),
                 store.clone(),
             );
-            let followups = FollowUps::new(runtime.clone(), backend.client.clone());
+            let followups =
+                FollowUps::new(runtime.clone(), backend.client.clone()).with_case_access(access);
             let polling = tokio::spawn(
                 followups.poll_forever(std::time::Duration::from_secs(config.followup_poll_secs)),
             );

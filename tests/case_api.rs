@@ -891,7 +891,7 @@ async fn hook_server() -> String {
             &guard,
         );
         match verdict {
-            Ok(case) => (StatusCode::OK, case.case_id),
+            Ok(hint) => (StatusCode::OK, hint.case_id),
             Err(error) => (
                 StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::BAD_REQUEST),
                 error.code().to_string(),
@@ -930,7 +930,8 @@ async fn webhook_deliveries() {
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     };
-    let good = kycdesk::cases::webhook::sign(SECRET, body.as_bytes());
+    let sign = |ts: i64, body: &str| kycdesk::cases::webhook::sign(SECRET, ts, body.as_bytes());
+    let good = sign(now, body);
 
     assert_eq!(
         deliver(Some(good.clone()), Some(now), body).await,
@@ -945,21 +946,26 @@ async fn webhook_deliveries() {
         deliver(None, Some(now), body).await,
         (401, "missing-signature".to_string())
     );
-    let forged = kycdesk::cases::webhook::sign(b"guessed", body.as_bytes());
+    let forged = kycdesk::cases::webhook::sign(b"guessed", now, body.as_bytes());
     assert_eq!(
         deliver(Some(forged), Some(now), body).await,
         (401, "bad-signature".to_string())
     );
     assert_eq!(
-        deliver(Some(good.clone()), Some(now - 301), body).await,
+        deliver(Some(sign(now - 301, body)), Some(now - 301), body).await,
         (400, "stale".to_string())
+    );
+    assert_eq!(
+        deliver(Some(good.clone()), Some(now + 1), body).await,
+        (401, "bad-signature".to_string()),
+        "the timestamp is signed: a fresh one does not fit the old signature"
     );
     assert_eq!(
         deliver(Some(good.clone()), None, body).await,
         (400, "missing-timestamp".to_string())
     );
     let garbage = "{\"case_id\": ";
-    let signed_garbage = kycdesk::cases::webhook::sign(SECRET, garbage.as_bytes());
+    let signed_garbage = sign(now, garbage);
     assert_eq!(
         deliver(Some(signed_garbage), Some(now), garbage).await,
         (422, "malformed".to_string())

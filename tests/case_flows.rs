@@ -1,7 +1,8 @@
 //! Diagnosis from the real case, over real HTTP against the sandbox: every demo case in both
-//! languages reaches the right node and names the remedy for its code; a linked user needs no
-//! case id; a broken API gets an honest answer and the flow carries on; follow-ups arrive once,
-//! by webhook or by polling, and a case approved after a remedy is a verified resolution.
+//! languages reaches the right node and names the remedy for its code (the demo, open to all); a
+//! linked user needs no case id; a broken API gets an honest answer and the flow carries on;
+//! follow-ups reach the case's holder once, by webhook or by polling, and a case approved after a
+//! remedy is a verified resolution.
 
 mod common;
 
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use kycdesk::cases::sandbox::{
     MaintenanceMode, RunningSandbox, SandboxConfig, SandboxState, spawn_on_loopback,
 };
-use kycdesk::cases::{CaseClient, CaseClientConfig, ReplayGuard};
+use kycdesk::cases::{CaseAccess, CaseClient, CaseClientConfig, ReplayGuard};
 use kycdesk::channel::hooks::{self, HookState};
 use kycdesk::flows::{NodeKind, NodeRef};
 use kycdesk::i18n::Lang;
@@ -27,7 +28,7 @@ struct World {
     _dir: tempfile::TempDir,
 }
 
-async fn world() -> World {
+async fn world(access: CaseAccess) -> World {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SledStore::open(dir.path()).expect("store");
     let sandbox = spawn_on_loopback(SandboxState::demo(SandboxConfig::default()).expect("demo"))
@@ -39,6 +40,7 @@ async fn world() -> World {
     );
     let actions = BotActions::new(PhotoConfig::default())
         .with_cases(client.clone(), chrono_tz::Asia::Shanghai)
+        .with_case_access(access)
         .with_store(store.clone());
     let runtime = common::runtime_with(Arc::new(actions), store);
     World {
@@ -153,7 +155,7 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
 
 #[tokio::test]
 async fn every_demo_case_reaches_its_node_in_both_languages() {
-    let world = world().await;
+    let world = world(CaseAccess::DemoOpen).await;
     let mut failures = Vec::new();
     for lang in [Lang::ZhCn, Lang::En] {
         for (i, (case, entry, waits)) in CASES.iter().enumerate() {
@@ -195,7 +197,7 @@ async fn every_demo_case_reaches_its_node_in_both_languages() {
 
 #[tokio::test]
 async fn a_signed_in_user_needs_no_case_id() {
-    let world = world().await;
+    let world = world(CaseAccess::HolderOnly).await;
     let key = ConversationKey::new("test", "linked").expect("key");
     let turn = tell(
         &world,
@@ -216,7 +218,7 @@ async fn a_signed_in_user_needs_no_case_id() {
 
 #[tokio::test]
 async fn a_broken_api_gets_an_honest_answer_and_the_flow_carries_on() {
-    let world = world().await;
+    let world = world(CaseAccess::HolderOnly).await;
     for (lang, fault, expected) in [
         (
             Lang::En,
@@ -235,7 +237,7 @@ async fn a_broken_api_gets_an_honest_answer_and_the_flow_carries_on() {
             Lang::ZhCn => format!("认证失败了，案件号 {fault}"),
             Lang::En => format!("verification failed, case {fault}"),
         };
-        let turn = tell(&world, &key, lang, &text, None).await;
+        let turn = tell(&world, &key, lang, &text, Some("u_demo")).await;
         assert!(
             common::said(&turn).contains(expected),
             "{fault}: {}",
@@ -260,15 +262,15 @@ async fn a_broken_api_gets_an_honest_answer_and_the_flow_carries_on() {
 
 #[tokio::test]
 async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution() {
-    let world = world().await;
+    let world = world(CaseAccess::HolderOnly).await;
     let key = ConversationKey::new("test", "follow").expect("key");
-    // The user asks about their pending case and wants to be told when it changes.
+    // The signed-in holder asks about their pending case and wants to be told when it changes.
     let turn = tell(
         &world,
         &key,
         Lang::En,
         "where is my review, case KYC-DEMO-PENDING",
-        None,
+        Some("u_pending"),
     )
     .await;
     assert_eq!(turn.node, "status.pending", "{}", common::said(&turn));
@@ -283,6 +285,11 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
         .expect("stored");
     assert_eq!(turn.node, "status.subscribed", "{}", common::said(&turn));
 
+    // The backend approves the case, then tells us.
+    world
+        .sandbox
+        .state
+        .set_case_status("KYC-DEMO-PENDING", "approved");
     let followups = FollowUps::new(world.runtime.clone(), world.client.clone());
     let state = HookState {
         followups,
@@ -311,18 +318,20 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
             .send()
     };
     let now = chrono::Utc::now().timestamp();
-    let good = kycdesk::cases::webhook::sign(b"hook-secret", body.as_bytes());
+    let sign =
+        |ts: i64, body: &str| kycdesk::cases::webhook::sign(b"hook-secret", ts, body.as_bytes());
+    let good = sign(now, &body);
     // Refused: bad signature, stale timestamp, malformed body.
     let bad = send(body.clone(), "sha256=00".into(), now)
         .await
         .expect("send");
     assert_eq!(bad.status(), 401);
-    let stale = send(body.clone(), good.clone(), now - 3600)
+    let stale = send(body.clone(), sign(now - 3600, &body), now - 3600)
         .await
         .expect("send");
     assert_eq!(stale.status(), 400);
     let junk = "{not a case".to_string();
-    let junk_sig = kycdesk::cases::webhook::sign(b"hook-secret", junk.as_bytes());
+    let junk_sig = sign(now, &junk);
     assert!(
         send(junk, junk_sig, now)
             .await
@@ -337,8 +346,10 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
     assert_eq!(ok["told"], 1);
     let replay = send(body.clone(), good.clone(), now).await.expect("send");
     assert_eq!(replay.status(), 409);
-    // A re-signed copy (new timestamp) of the same change is accepted but told to nobody again.
-    let again = send(body.clone(), good, now + 1).await.expect("send");
+    // The same change delivered again (signed anew) is accepted but told to nobody again.
+    let again = send(body.clone(), sign(now + 1, &body), now + 1)
+        .await
+        .expect("send");
     let again: serde_json::Value = again.json().await.expect("json");
     assert_eq!(again["told"], 0);
     // Exactly one follow-up waits for the user's channel: the case is approved.
@@ -368,7 +379,7 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
     );
     // A case that nobody follows is accepted and ignored.
     let other = serde_json::json!({"case_id": "KYC-NOBODY", "status": "approved"}).to_string();
-    let sig = kycdesk::cases::webhook::sign(b"hook-secret", other.as_bytes());
+    let sig = sign(now + 2, &other);
     let r: serde_json::Value = send(other, sig, now + 2)
         .await
         .expect("send")
@@ -380,7 +391,7 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
 
 #[tokio::test]
 async fn polling_tells_when_the_maintenance_ends() {
-    let world = world().await;
+    let world = world(CaseAccess::HolderOnly).await;
     world
         .sandbox
         .state

@@ -36,6 +36,7 @@ status-not-found = I couldn't find a case with that number. Could you double-che
 status-not-found-again = Still nothing under that number. It may be slightly off; a human agent can track it down more reliably.
 status-btn-where = Where do I find the number?
 
+status-sign-in = To keep your details private, I can only look up a verification case for the person it belongs to, once they're signed in, so I can't check it from here. To see your own case, open this chat from inside the wallet app, or sign in on the wallet's website and open the chat there, then ask me again.
 status-unavailable = I can't see your case right now, so here's the general picture: review usually takes 1–3 working days, and the app notifies you when there's a result.
 status-where-result = You can also check any time under account settings → verification status; if it didn't pass, the reason is shown there too.
 status-btn-failed = It says it failed

@@ -2,6 +2,7 @@
 # three usual causes together.
 
 verification_failed-intro = Sorry it didn't go through, that's frustrating. Let me check your case first.
+verification_failed-sign-in = I can only look up a case for its holder once they're signed in, so I can't see yours from here: open this chat from inside the wallet app, or sign in on the wallet's website first, and I can check it. No problem though, let's work out what went wrong together.
 verification_failed-fixable = Your case shows something that needs fixing, and then you can resubmit. Let's pin down which step it was.
 verification_failed-which = Which step did it fail at? Pick the closest:
 

@@ -1,19 +1,25 @@
 //! Checking a case-update delivery (`POST /hooks/case-updated`) before anything acts on it.
 //!
-//! The backend signs the raw body: `X-Signature: sha256=<hex HMAC-SHA256(secret, body)>`, and
-//! says when it sent it: `X-Timestamp: <unix seconds>`. A delivery is accepted only if the
-//! signature matches (compared in constant time, so timing says nothing about how close a guess
-//! was), the timestamp is within 5 minutes of our clock, this (timestamp, signature) pair has not
-//! been accepted before, and the body is a case.
+//! The backend says when it sent the delivery, `X-Timestamp: <unix seconds>`, and signs that
+//! timestamp together with the raw body: `X-Signature: sha256=<hex HMAC-SHA256(secret,
+//! "<X-Timestamp>.<body>")>`. Because the timestamp is signed, a captured delivery cannot be
+//! replayed later under a fresh timestamp: changing it breaks the signature. A delivery is
+//! accepted only if the signature matches (compared in constant time, so timing says nothing
+//! about how close a guess was), the timestamp is within 5 minutes of our clock, this exact
+//! delivery has not been accepted before, and the body is a case.
+//!
+//! Even then the delivery is only a hint: [`CaseHint`] carries the case id and nothing else, so
+//! the caller has to read the case again from the case API and act on what the API says. A
+//! forged, replayed or out-of-order delivery can at worst cause one extra lookup.
 //!
 //! The checks run in that order: an unsigned request learns nothing beyond 401, and a
 //! well-signed but unreadable body is not remembered, so a fixed re-delivery is not mistaken for
-//! a replay. Per the contract the signature covers the body only, not the timestamp; the replay
-//! memory and the 5-minute window together bound what a captured delivery can be used for.
+//! a replay.
 //!
 //! HTTP statuses ([`WebhookError::status_code`]), chosen so a sender can tell what to do:
 //! - 401 missing or wrong signature: a configuration problem on the sending side;
-//! - 400 missing, unreadable or stale `X-Timestamp`: resend with a fresh one;
+//! - 400 missing, unreadable or stale `X-Timestamp`: resend with a fresh one (and a new
+//!   signature);
 //! - 409 replay: this exact delivery was already accepted; nothing is done twice, and a sender
 //!   retrying after a lost response may treat 409 as delivered;
 //! - 413 body over 1 MiB; 422 signed and fresh but not a case object;
@@ -86,7 +92,8 @@ impl WebhookError {
     }
 }
 
-/// The (timestamp, signature) pairs accepted recently. Bounded: past `capacity` the oldest is
+/// The deliveries accepted recently, by (timestamp, signature): the signature covers the
+/// timestamp and the body, so the pair names one delivery. Bounded: past `capacity` the oldest is
 /// forgotten; and each is forgotten once its timestamp can no longer pass the 5-minute check
 /// anyway, so memory stays at about ten minutes of deliveries.
 #[derive(Debug)]
@@ -151,6 +158,18 @@ impl ReplayGuard {
         true
     }
 
+    /// Forgets the pair, if it was remembered.
+    pub fn forget(&self, timestamp: i64, signature: &[u8; 32]) {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (timestamp, *signature);
+        if seen.keys.remove(&key) {
+            seen.order.retain(|(_, k)| *k != key);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.seen
             .lock()
@@ -164,7 +183,24 @@ impl ReplayGuard {
     }
 }
 
-/// Checks one delivery and returns the case it carries. `now` is unix seconds.
+/// An accepted delivery: which case the backend says changed. Only a hint to read that case
+/// again; what the body claimed about it is deliberately not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseHint {
+    pub case_id: String,
+    timestamp: i64,
+    signature: [u8; 32],
+}
+
+impl CaseHint {
+    /// Lets the replay memory forget this delivery, so that the sender's retry is accepted
+    /// (for when it could not be acted on, e.g. the case API was unreachable).
+    pub fn forget_in(&self, seen: &ReplayGuard) {
+        seen.forget(self.timestamp, &self.signature);
+    }
+}
+
+/// Checks one delivery and returns the case id it names. `now` is unix seconds.
 pub fn verify_webhook(
     secret: &[u8],
     signature_header: Option<&str>,
@@ -172,7 +208,7 @@ pub fn verify_webhook(
     body: &[u8],
     now: i64,
     seen: &ReplayGuard,
-) -> Result<Case, WebhookError> {
+) -> Result<CaseHint, WebhookError> {
     if secret.is_empty() {
         return Err(WebhookError::NotConfigured);
     }
@@ -183,19 +219,20 @@ pub fn verify_webhook(
     if body.len() > MAX_BODY_BYTES {
         return Err(WebhookError::TooLarge);
     }
-    let signature = parse_signature(header).ok_or(WebhookError::BadSignature)?;
-    let mut mac = HmacSha256::new_from_slice(secret).map_err(|_| WebhookError::NotConfigured)?;
-    mac.update(body);
-    // `verify_slice` compares in constant time.
-    mac.verify_slice(&signature)
-        .map_err(|_| WebhookError::BadSignature)?;
-
-    let timestamp = timestamp_header
+    let timestamp_text = timestamp_header
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(WebhookError::MissingTimestamp)?
+        .ok_or(WebhookError::MissingTimestamp)?;
+    let timestamp = timestamp_text
         .parse::<i64>()
         .map_err(|_| WebhookError::BadTimestamp)?;
+    let signature = parse_signature(header).ok_or(WebhookError::BadSignature)?;
+    // `verify_slice` compares in constant time.
+    signing_mac(secret, timestamp_text, body)
+        .ok_or(WebhookError::NotConfigured)?
+        .verify_slice(&signature)
+        .map_err(|_| WebhookError::BadSignature)?;
+
     let skew_secs = timestamp.abs_diff(now);
     if skew_secs > MAX_SKEW_SECS {
         return Err(WebhookError::Stale { skew_secs });
@@ -205,16 +242,29 @@ pub fn verify_webhook(
     if !seen.check_and_remember(timestamp, &signature, now) {
         return Err(WebhookError::Replay);
     }
-    Ok(case)
+    Ok(CaseHint {
+        case_id: case.case_id,
+        timestamp,
+        signature,
+    })
 }
 
-/// `X-Signature` for `body`: what the backend sends. For tests and for tools that deliver.
-pub fn sign(secret: &[u8], body: &[u8]) -> String {
+/// The HMAC over `"<timestamp>.<body>"`, the timestamp exactly as sent in `X-Timestamp`.
+fn signing_mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Option<HmacSha256> {
+    let mut mac = HmacSha256::new_from_slice(secret).ok()?;
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    Some(mac)
+}
+
+/// `X-Signature` for a delivery of `body` sent at `timestamp` (the `X-Timestamp` value): what
+/// the backend sends. For tests and for tools that deliver.
+pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     // HMAC accepts a key of any length; the fallback is never taken.
-    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
+    let Some(mac) = signing_mac(secret, &timestamp.to_string(), body) else {
         return String::new();
     };
-    mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
@@ -240,21 +290,21 @@ mod tests {
         ts: Option<&str>,
         body: &[u8],
         guard: &ReplayGuard,
-    ) -> Result<Case, WebhookError> {
+    ) -> Result<CaseHint, WebhookError> {
         verify_webhook(SECRET, sig, ts, body, NOW, guard)
     }
 
     #[test]
-    fn a_good_delivery_gives_the_case() {
+    fn a_good_delivery_names_the_case() {
         let guard = ReplayGuard::default();
-        let sig = sign(SECRET, BODY);
-        let case = verify(Some(&sig), Some("1718000000"), BODY, &guard).unwrap();
-        assert_eq!(case.case_id, "KYC-1");
+        let sig = sign(SECRET, NOW, BODY);
+        let hint = verify(Some(&sig), Some("1718000000"), BODY, &guard).unwrap();
+        assert_eq!(hint.case_id, "KYC-1");
         assert_eq!(guard.len(), 1);
     }
 
     #[test]
-    fn signatures() {
+    fn the_signature_covers_the_timestamp_and_the_body() {
         let guard = ReplayGuard::default();
         let ts = Some("1718000000");
         assert_eq!(
@@ -265,15 +315,28 @@ mod tests {
             verify(Some("  "), ts, BODY, &guard),
             Err(WebhookError::MissingSignature)
         );
-        let wrong_key = sign(b"other", BODY);
+        let wrong_key = sign(b"other", NOW, BODY);
         assert_eq!(
             verify(Some(&wrong_key), ts, BODY, &guard),
             Err(WebhookError::BadSignature)
         );
-        let sig = sign(SECRET, BODY);
+        let sig = sign(SECRET, NOW, BODY);
         let tampered = br#"{"case_id":"KYC-2","status":"approved"}"#;
         assert_eq!(
             verify(Some(&sig), ts, tampered, &guard),
+            Err(WebhookError::BadSignature)
+        );
+        // Another timestamp under the same signature: a replay dressed up as new.
+        assert_eq!(
+            verify(Some(&sig), Some("1718000001"), BODY, &guard),
+            Err(WebhookError::BadSignature)
+        );
+        // The body alone signed: the scheme before the timestamp was covered.
+        let mut mac = HmacSha256::new_from_slice(SECRET).unwrap();
+        mac.update(BODY);
+        let body_only = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        assert_eq!(
+            verify(Some(&body_only), ts, BODY, &guard),
             Err(WebhookError::BadSignature)
         );
         for bad in [
@@ -289,10 +352,11 @@ mod tests {
                 "{bad}"
             );
         }
+        assert!(guard.is_empty(), "nothing refused is remembered");
         // Upper-case hex and spacing are the same signature.
         let upper = format!("SHA256={}", sig["sha256=".len()..].to_ascii_uppercase());
         assert!(verify(Some(&upper), ts, BODY, &guard).is_ok());
-        assert!(guard.len() == 1);
+        assert_eq!(guard.len(), 1);
         assert_eq!(
             verify_webhook(b"", Some(&sig), ts, BODY, NOW, &guard),
             Err(WebhookError::NotConfigured)
@@ -302,7 +366,7 @@ mod tests {
     #[test]
     fn timestamps() {
         let guard = ReplayGuard::default();
-        let sig = sign(SECRET, BODY);
+        let sig = sign(SECRET, NOW, BODY);
         assert_eq!(
             verify(Some(&sig), None, BODY, &guard),
             Err(WebhookError::MissingTimestamp)
@@ -311,18 +375,35 @@ mod tests {
             verify(Some(&sig), Some("noon"), BODY, &guard),
             Err(WebhookError::BadTimestamp)
         );
+        for (ts, skew) in [(NOW - 301, 301), (NOW + 301, 301)] {
+            assert_eq!(
+                verify(
+                    Some(&sign(SECRET, ts, BODY)),
+                    Some(&ts.to_string()),
+                    BODY,
+                    &guard
+                ),
+                Err(WebhookError::Stale { skew_secs: skew })
+            );
+        }
+        for ts in [NOW - 300, NOW + 300] {
+            assert!(
+                verify(
+                    Some(&sign(SECRET, ts, BODY)),
+                    Some(&ts.to_string()),
+                    BODY,
+                    &guard
+                )
+                .is_ok()
+            );
+        }
         assert_eq!(
-            verify(Some(&sig), Some("1717999699"), BODY, &guard),
-            Err(WebhookError::Stale { skew_secs: 301 })
-        );
-        assert_eq!(
-            verify(Some(&sig), Some("1718000301"), BODY, &guard),
-            Err(WebhookError::Stale { skew_secs: 301 })
-        );
-        assert!(verify(Some(&sig), Some("1717999700"), BODY, &guard).is_ok());
-        assert!(verify(Some(&sig), Some("1718000300"), BODY, &guard).is_ok());
-        assert_eq!(
-            verify(Some(&sig), Some(&i64::MIN.to_string()), BODY, &guard),
+            verify(
+                Some(&sign(SECRET, i64::MIN, BODY)),
+                Some(&i64::MIN.to_string()),
+                BODY,
+                &guard
+            ),
             Err(WebhookError::Stale {
                 skew_secs: NOW.abs_diff(i64::MIN)
             })
@@ -332,17 +413,22 @@ mod tests {
     #[test]
     fn replays_and_malformed_bodies() {
         let guard = ReplayGuard::default();
-        let sig = sign(SECRET, BODY);
-        assert!(verify(Some(&sig), Some("1718000000"), BODY, &guard).is_ok());
+        let sig = sign(SECRET, NOW, BODY);
+        let hint = verify(Some(&sig), Some("1718000000"), BODY, &guard).unwrap();
         assert_eq!(
             verify(Some(&sig), Some("1718000000"), BODY, &guard),
             Err(WebhookError::Replay)
         );
-        // The same body re-sent later is a new delivery.
-        assert!(verify(Some(&sig), Some("1718000001"), BODY, &guard).is_ok());
+        // Forgotten (it could not be acted on): the sender's retry is accepted.
+        hint.forget_in(&guard);
+        assert!(guard.is_empty());
+        assert!(verify(Some(&sig), Some("1718000000"), BODY, &guard).is_ok());
+        // The same body sent again later, signed anew, is a new delivery.
+        let later = sign(SECRET, NOW + 1, BODY);
+        assert!(verify(Some(&later), Some("1718000001"), BODY, &guard).is_ok());
 
         let garbage = b"{not json";
-        let sig = sign(SECRET, garbage);
+        let sig = sign(SECRET, NOW, garbage);
         assert_eq!(
             verify(Some(&sig), Some("1718000000"), garbage, &guard),
             Err(WebhookError::Malformed)
@@ -355,7 +441,7 @@ mod tests {
         let huge = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(
             verify(
-                Some(&sign(SECRET, &huge)),
+                Some(&sign(SECRET, NOW, &huge)),
                 Some("1718000000"),
                 &huge,
                 &guard

@@ -13,6 +13,10 @@ pub struct ActionSpec {
 /// behind it is unreachable). Every flow handles it.
 pub const UNAVAILABLE: &str = "unavailable";
 
+/// The `case_lookup` outcome when the conversation has no verified user: a case is shown only to
+/// its signed-in holder, so nothing is looked up and the flow explains how to sign in.
+pub const SIGN_IN: &str = "sign_in";
+
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "case_lookup",
@@ -26,6 +30,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             "maintenance",
             "not_found",
             "no_case",
+            SIGN_IN,
             UNAVAILABLE,
         ],
     },

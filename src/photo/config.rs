@@ -14,11 +14,15 @@ use serde::Deserialize;
 pub struct PhotoConfig {
     /// Largest accepted file: 10 MB (10 × 1024 × 1024 bytes). Phone photos are 2–6 MB.
     pub max_bytes: usize,
-    /// Largest accepted picture, read from the header before decoding: 40 megapixels. Phones'
-    /// normal modes give 12–16 MP; 48–200 MP "high resolution" modes are refused.
+    /// Largest accepted picture, read from the header before any pixel is allocated: 24
+    /// megapixels. Phones take 12 MP by default (some 16 or 20 MP), and cameras 20–24 MP
+    /// (6000×4000); an ID card needs far less (640 px across the card). Above that a photo only
+    /// costs memory and time: a 40 MP picture takes about 150 MB and most of a second to check,
+    /// and the 48–200 MP "high resolution" modes of phones would take more. At 24 MP one check
+    /// stays under about 100 MB, so the checks running at once (one per core) stay bounded.
     pub max_pixels: u64,
-    /// Cap on the decoder's allocations (bytes): 200 MiB, room for 40 MP in RGB plus the
-    /// decoder's own buffers.
+    /// Cap on the decoder's allocations (bytes): 200 MiB, room for 24 MP at 16 bits per channel
+    /// in RGB (144 MB) plus the decoder's own buffers.
     pub max_decode_alloc: u64,
     /// The analysis (edges, contours) runs on a copy whose longest side is this many pixels:
     /// 1024. Resolution is always judged on the original.
@@ -78,7 +82,7 @@ impl Default for PhotoConfig {
     fn default() -> Self {
         Self {
             max_bytes: 10 * 1024 * 1024,
-            max_pixels: 40_000_000,
+            max_pixels: 24_000_000,
             max_decode_alloc: 200 * 1024 * 1024,
             work_size: 1024,
             card_aspect: 1.586,
@@ -127,6 +131,7 @@ mod tests {
         let config = PhotoConfig::default();
         assert_eq!(config.max_bytes, 10_485_760);
         assert_eq!(config.min_card_width_px, 640);
+        assert_eq!(config.max_pixels, 24_000_000);
         assert!((config.card_aspect - 85.6 / 53.98).abs() < 0.001);
     }
 }

@@ -13,18 +13,22 @@
 //! - `decode`: size and format checks, header-first dimension limit, decode, EXIF orientation;
 //! - `card`: edges → contours → the card's quadrilateral, and which corner is cut off;
 //! - `measure`: light, colour, glare and sharpness on a size-normalised view of the card;
-//! - `report`: the findings and their order.
+//! - `report`: the findings and their order;
+//! - `offload`: [`PhotoChecker`], which runs the check on the blocking pool, one per core at a
+//!   time, so a heavy photo never stalls the async workers.
 
 mod card;
 mod config;
 mod decode;
 mod measure;
+mod offload;
 mod report;
 #[cfg(test)]
 mod synthetic;
 
 pub use config::PhotoConfig;
 pub use decode::PhotoError;
+pub use offload::{OffloadError, PhotoChecker};
 pub use report::{Finding, Measurements, PhotoReport, RenderedFinding, RenderedReport, codes};
 
 use image::{GrayImage, Luma, RgbImage};

@@ -20,11 +20,13 @@ pub struct ActionResult {
 pub struct ActionContext<'a> {
     /// A photo the user sent, held in memory only for this turn.
     pub photo: Option<&'a [u8]>,
-    /// The wallet user the conversation is linked to.
+    /// The conversation's verified wallet user (a signed widget identity, a linked Telegram
+    /// chat): the only person whose cases may be shown here.
     pub user_ref: Option<&'a str>,
     /// The conversation (absent when a turn is only previewed, not stored).
     pub key: Option<&'a crate::store::ConversationKey>,
-    /// A case just received with a follow-up (webhook or poll): fresher than a new lookup.
+    /// A case just read from the case API for a follow-up (never a webhook's body, which is only
+    /// a hint): fresher than a new lookup.
     pub fresh_case: Option<&'a crate::cases::Case>,
     pub now: chrono::DateTime<chrono::Utc>,
 }

@@ -1,6 +1,12 @@
 //! The actions the bot performs for its flows: the case lookup and service status (over the
 //! case-status API, with the decision rules), follow-up subscriptions (in the store), the photo
-//! check (in memory), and an honest stand-in for what is not built yet (handoff to an agent).
+//! check (in memory, off the async workers), and an honest stand-in for what is not built yet
+//! (handoff to an agent).
+//!
+//! A case is personal data of its holder ([`CaseAccess`]): it is looked up, shown and followed
+//! only for the conversation's verified user. Without one nothing is looked up and the flow
+//! explains how to sign in; a case of someone else gets exactly the answer of a case that does
+//! not exist, so case ids cannot be probed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,11 +16,12 @@ use chrono_tz::Tz;
 
 use super::actions::{ActionContext, ActionResult, Actions, StandIns};
 use crate::cases::{
-    CaseClient, Decision, decide, decide_failure, decide_service_status, decide_user_cases,
+    Case, CaseAccess, CaseClient, CaseError, Decision, UserCases, decide, decide_failure,
+    decide_service_status, decide_user_cases,
 };
 use crate::engine::{CASE_ID_SLOT, ConversationState, ENTRY_SLOT};
-use crate::flows::actions::UNAVAILABLE;
-use crate::photo::{PhotoConfig, check_photo};
+use crate::flows::actions::{SIGN_IN, UNAVAILABLE};
+use crate::photo::{OffloadError, PhotoChecker, PhotoConfig};
 use crate::store::{FollowTopic, Store, Subscription};
 
 /// Slot counting the photos that did not pass, so a user who insists can go ahead.
@@ -23,22 +30,31 @@ const PHOTO_FAILURES: &str = "photo_failures";
 type Notes = Vec<(String, Vec<(String, String)>)>;
 
 pub struct BotActions {
-    photo: PhotoConfig,
+    photo: PhotoChecker,
     cases: Option<Arc<CaseClient>>,
+    access: CaseAccess,
     store: Option<Arc<dyn Store>>,
     tz: Tz,
     fallback: StandIns,
 }
 
 impl BotActions {
+    /// Cases for their holder only ([`CaseAccess::HolderOnly`]); see [`Self::with_case_access`].
     pub fn new(photo: PhotoConfig) -> Self {
         Self {
-            photo,
+            photo: PhotoChecker::new(photo),
             cases: None,
+            access: CaseAccess::HolderOnly,
             store: None,
             tz: chrono_tz::Asia::Shanghai,
             fallback: StandIns,
         }
+    }
+
+    /// Who may see a case. `DemoOpen` only on the built-in demo sandbox, whose cases are made up.
+    pub fn with_case_access(mut self, access: CaseAccess) -> Self {
+        self.access = access;
+        self
     }
 
     /// Looks cases up through `client`; dates are told in `tz`.
@@ -54,7 +70,7 @@ impl BotActions {
         self
     }
 
-    fn photo_check(&self, state: &ConversationState, photo: Option<&[u8]>) -> ActionResult {
+    async fn photo_check(&self, state: &ConversationState, photo: Option<&[u8]>) -> ActionResult {
         let Some(bytes) = photo else {
             return result("no_photo", BTreeMap::new(), Vec::new());
         };
@@ -63,7 +79,7 @@ impl BotActions {
             .get(PHOTO_FAILURES)
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let (passed, notes) = match check_photo(bytes, &self.photo) {
+        let (passed, notes) = match self.photo.check(bytes.to_vec()).await {
             Ok(report) if report.ok => (true, vec![("photo-ok".to_string(), Vec::new())]),
             Ok(report) => (
                 false,
@@ -73,7 +89,10 @@ impl BotActions {
                     .map(|f| (f.locale_key(), f.args.clone()))
                     .collect(),
             ),
-            Err(e) => (false, vec![(e.locale_key(), e.args())]),
+            Err(OffloadError::Photo(e)) => (false, vec![(e.locale_key(), e.args())]),
+            Err(OffloadError::Interrupted) => {
+                return result(UNAVAILABLE, BTreeMap::new(), Vec::new());
+            }
         };
         let mut slots = BTreeMap::new();
         if passed {
@@ -84,7 +103,7 @@ impl BotActions {
         slots.insert(PHOTO_FAILURES.to_string(), failures.to_string());
         // Like the vendors' SDKs: after repeated failures the user may go ahead with a warning
         // instead of being sent round the loop for ever.
-        if failures >= self.photo.failures_before_proceed {
+        if failures >= self.photo.config().failures_before_proceed {
             slots.insert("photo_may_proceed".to_string(), "yes".to_string());
         }
         result("failed", slots, notes)
@@ -99,20 +118,58 @@ impl BotActions {
             return not_built("case_lookup");
         };
         let guided = &state.not_helped;
-        let decision = if let Some(case) = ctx.fresh_case {
-            decide(case, ctx.now, self.tz, guided)
-        } else if let Some(case_id) = state.slots.get(CASE_ID_SLOT) {
-            match client.get_case(case_id).await {
-                Ok(case) => decide(&case, ctx.now, self.tz, guided),
-                Err(e) => decide_failure(&e, self.tz),
+        let case_id = state.slots.get(CASE_ID_SLOT);
+        let decision = match self.access {
+            CaseAccess::DemoOpen => {
+                if let Some(case) = ctx.fresh_case {
+                    decide(case, ctx.now, self.tz, guided)
+                } else if let Some(case_id) = case_id {
+                    match client.get_case(case_id).await {
+                        Ok(case) => decide(&case, ctx.now, self.tz, guided),
+                        Err(e) => decide_failure(&e, self.tz),
+                    }
+                } else if let Some(user) = ctx.user_ref {
+                    match client.user_cases(user, 5).await {
+                        Ok(cases) => decide_user_cases(&cases, ctx.now, self.tz, guided),
+                        Err(e) => decide_failure(&e, self.tz),
+                    }
+                } else {
+                    return result("no_case", BTreeMap::new(), Vec::new());
+                }
             }
-        } else if let Some(user) = ctx.user_ref {
-            match client.user_cases(user, 5).await {
-                Ok(cases) => decide_user_cases(&cases, ctx.now, self.tz, guided),
-                Err(e) => decide_failure(&e, self.tz),
+            CaseAccess::HolderOnly => {
+                // Without a verified user nothing is looked up: not even whether the id exists.
+                let Some(user) = ctx.user_ref else {
+                    return result(SIGN_IN, BTreeMap::new(), Vec::new());
+                };
+                let is_theirs = |case: &Case| self.access.allows(case, Some(user));
+                if let Some(case) = ctx.fresh_case {
+                    if is_theirs(case) {
+                        decide(case, ctx.now, self.tz, guided)
+                    } else {
+                        not_found(self.tz)
+                    }
+                } else if let Some(case_id) = case_id {
+                    match client.get_case(case_id).await {
+                        Ok(case) if is_theirs(&case) => decide(&case, ctx.now, self.tz, guided),
+                        // Someone else's case is answered exactly as one that does not exist.
+                        Ok(_) => not_found(self.tz),
+                        Err(e) => decide_failure(&e, self.tz),
+                    }
+                } else {
+                    match client.user_cases(user, 5).await {
+                        Ok(cases) => {
+                            // The API lists the user's own cases; any other is not shown.
+                            let own = UserCases {
+                                cases: cases.cases.into_iter().filter(|c| is_theirs(c)).collect(),
+                                ..cases
+                            };
+                            decide_user_cases(&own, ctx.now, self.tz, guided)
+                        }
+                        Err(e) => decide_failure(&e, self.tz),
+                    }
+                }
             }
-        } else {
-            return result("no_case", BTreeMap::new(), Vec::new());
         };
         from_decision(decision)
     }
@@ -166,6 +223,12 @@ impl BotActions {
                     }
                 }
             };
+        if let FollowTopic::Case(case_id) = &topic
+            && !self.may_follow(case_id, ctx).await
+        {
+            // Answered as for any case that cannot be followed: nothing tells whose it is.
+            return result(UNAVAILABLE, BTreeMap::new(), Vec::new());
+        }
         let last_seen = match &topic {
             FollowTopic::Maintenance => Some("active".to_string()),
             FollowTopic::Case(_) => state.slots.get("case_status").cloned(),
@@ -185,6 +248,31 @@ impl BotActions {
             }
         }
     }
+}
+
+impl BotActions {
+    /// Whether this conversation may follow the case: its verified user is the case's holder,
+    /// checked again with the case API (the case id slot may have changed since the lookup).
+    async fn may_follow(&self, case_id: &str, ctx: &ActionContext<'_>) -> bool {
+        if self.access == CaseAccess::DemoOpen {
+            return true;
+        }
+        let (Some(client), Some(user)) = (&self.cases, ctx.user_ref) else {
+            return false;
+        };
+        match client.get_case(case_id).await {
+            Ok(case) => self.access.allows(&case, Some(user)),
+            Err(e) => {
+                tracing::debug!(error = e.code(), "a case to follow could not be checked");
+                false
+            }
+        }
+    }
+}
+
+/// The answer for a case that does not exist, also given for a case that is not the user's.
+fn not_found(tz: Tz) -> Decision {
+    decide_failure(&CaseError::NotFound, tz)
 }
 
 fn result(outcome: &str, slots: BTreeMap<String, String>, notes: Notes) -> ActionResult {
@@ -240,7 +328,7 @@ impl Actions for BotActions {
         ctx: &ActionContext<'_>,
     ) -> ActionResult {
         match action {
-            "photo_check" => self.photo_check(state, ctx.photo),
+            "photo_check" => self.photo_check(state, ctx.photo).await,
             "case_lookup" => self.case_lookup(state, ctx).await,
             "service_status" => self.service_status(ctx).await,
             "subscribe_followup" => self.subscribe(state, ctx, params).await,

@@ -9,7 +9,8 @@
 //! Endpoints: the API (`GET /v1/cases/{case_id}`, `GET /v1/users/{user_ref}/cases?limit=N`,
 //! `GET /v1/service-status[?mode=active|scheduled|clear]`) and a small control surface for demos
 //! (`GET /sandbox/state`, `PUT /sandbox/maintenance/{mode}`, `PUT /sandbox/fault/{fault}`,
-//! `DELETE /sandbox/fault`). With a token configured, every request needs
+//! `DELETE /sandbox/fault`, and `PUT /sandbox/cases/{case_id}/status/{status}`, which moves a demo
+//! case on, e.g. to `approved`, so that a follow-up has something true to tell). With a token configured, every request needs
 //! `Authorization: Bearer <token>`; with an empty one, anything goes.
 //!
 //! Faults ([`Fault`]): header `X-Sandbox-Fault: slow|500|503|garbage|html|429|huge`, or query
@@ -20,7 +21,7 @@
 mod data;
 mod faults;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -90,6 +91,8 @@ struct Shared {
     config: SandboxConfig,
     mode: RwLock<MaintenanceMode>,
     sticky_fault: RwLock<Option<Fault>>,
+    /// Case statuses moved on through the control surface, by upper-case case id.
+    statuses: RwLock<BTreeMap<String, String>>,
     clock: Box<Clock>,
     requests: AtomicU64,
 }
@@ -117,6 +120,7 @@ impl SandboxState {
                 config,
                 mode: RwLock::new(mode),
                 sticky_fault: RwLock::new(None),
+                statuses: RwLock::new(BTreeMap::new()),
                 clock: Box::new(clock),
                 requests: AtomicU64::new(0),
             }),
@@ -160,6 +164,36 @@ impl SandboxState {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = fault;
     }
 
+    /// Moves a case to `status` (any string: the API's statuses, or a new one a newer backend
+    /// might send); its `updated_at` becomes the time of each answer.
+    pub fn set_case_status(&self, case_id: &str, status: &str) {
+        self.inner
+            .statuses
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(case_id.to_ascii_uppercase(), status.to_string());
+    }
+
+    /// A case as the data file has it, with its status moved on if it was.
+    fn with_status(&self, mut case: Value) -> Value {
+        let id = case
+            .get("case_id")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_uppercase);
+        let statuses = self
+            .inner
+            .statuses
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(status) = id.and_then(|id| statuses.get(&id))
+            && let Some(fields) = case.as_object_mut()
+        {
+            fields.insert("status".into(), Value::String(status.clone()));
+            fields.insert("updated_at".into(), Value::String(self.now().to_rfc3339()));
+        }
+        case
+    }
+
     /// Requests received so far (every path, authorised or not).
     pub fn requests(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
@@ -190,6 +224,10 @@ pub fn router(state: SandboxState) -> Router {
         .route("/sandbox/maintenance/{mode}", put(set_maintenance))
         .route("/sandbox/fault/{fault}", put(set_fault))
         .route("/sandbox/fault", axum::routing::delete(clear_fault))
+        .route(
+            "/sandbox/cases/{case_id}/status/{status}",
+            put(set_case_status),
+        )
         .fallback(no_such_endpoint)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
@@ -322,7 +360,7 @@ async fn get_case(State(state): State<SandboxState>, Path(case_id): Path<String>
         .data
         .case(&case_id, state.now(), state.maintenance_mode())
     {
-        Some(case) => Json(case).into_response(),
+        Some(case) => Json(state.with_status(case)).into_response(),
         None => problem(
             StatusCode::NOT_FOUND,
             Some("case_not_found"),
@@ -356,7 +394,10 @@ async fn user_cases(
         .data
         .user_cases(&user_ref, state.now(), state.maintenance_mode(), limit)
     {
-        Some(cases) => Json(json!({"cases": cases, "next_cursor": null})).into_response(),
+        Some(cases) => {
+            let cases: Vec<Value> = cases.into_iter().map(|c| state.with_status(c)).collect();
+            Json(json!({"cases": cases, "next_cursor": null})).into_response()
+        }
         None => problem(
             StatusCode::NOT_FOUND,
             Some("user_not_found"),
@@ -413,6 +454,40 @@ async fn set_fault(State(state): State<SandboxState>, Path(fault): Path<String>)
     };
     state.set_sticky_fault(Some(fault));
     Json(json!({"fault": fault.as_str()})).into_response()
+}
+
+async fn set_case_status(
+    State(state): State<SandboxState>,
+    Path((case_id, status)): Path<(String, String)>,
+) -> Response {
+    if state
+        .inner
+        .data
+        .case(&case_id, state.now(), state.maintenance_mode())
+        .is_none()
+    {
+        return problem(
+            StatusCode::NOT_FOUND,
+            Some("case_not_found"),
+            "Case not found",
+            "No case has this id.",
+            None,
+        );
+    }
+    let valid = !status.is_empty()
+        && status.len() <= 32
+        && status.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if !valid {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            None,
+            "Bad status",
+            "A status is a lower-case word such as approved or pending_review.",
+            None,
+        );
+    }
+    state.set_case_status(&case_id, &status);
+    Json(json!({"case_id": case_id, "status": status})).into_response()
 }
 
 async fn clear_fault(State(state): State<SandboxState>) -> Json<Value> {
@@ -552,5 +627,37 @@ mod tests {
         assert_eq!(body["maintenance"]["active"], true);
         let (status, _) = call(&s, "/nowhere", None).await;
         assert_eq!(status, 404);
+    }
+
+    #[tokio::test]
+    async fn the_control_surface_moves_a_case_on() {
+        let s = state("");
+        let (_, case) = call(&s, "/v1/cases/KYC-DEMO-PENDING", None).await;
+        assert_eq!(case["status"], "pending_review");
+        let put = |uri: &'static str| {
+            router(s.clone()).oneshot(
+                HttpRequest::put(uri)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+        };
+        let response = put("/sandbox/cases/kyc-demo-pending/status/approved")
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let (_, case) = call(&s, "/v1/cases/KYC-DEMO-PENDING", None).await;
+        assert_eq!(case["status"], "approved");
+        let (_, cases) = call(&s, "/v1/users/u_pending/cases", None).await;
+        assert_eq!(cases["cases"][0]["status"], "approved");
+        let (_, other) = call(&s, "/v1/cases/KYC-DEMO-PHOTO", None).await;
+        assert_eq!(other["status"], "resubmission_requested");
+        let unknown = put("/sandbox/cases/KYC-NOPE/status/approved")
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), 404);
+        let bad = put("/sandbox/cases/KYC-DEMO-PHOTO/status/Not%20OK")
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 400);
     }
 }
