@@ -199,10 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("`{id}` is not a conversation id"))?;
             eprintln!("conversation {key} (continue it later with: kycdesk chat --resume {id})");
             // The demo sandbox's made-up cases are open to all; a real case API's to the holder.
-            let access = match backend.sandbox {
-                Some(_) => kycdesk::cases::CaseAccess::DemoOpen,
-                None => kycdesk::cases::CaseAccess::HolderOnly,
-            };
+            let access = backend.case_access();
             let actions = BotActions::new(PhotoConfig::default())
                 .with_cases(backend.client.clone(), config.timezone)
                 .with_case_access(access)
@@ -283,7 +280,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let backend = kycdesk::serve::case_backend().await?;
             let actions = BotActions::new(PhotoConfig::default())
                 .with_cases(backend.client.clone(), config.timezone)
-                .with_store(store.clone());
+                .with_store(store.clone())
+                .with_case_access(backend.case_access());
             let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(actions), store)
                 .with_quota(config.conversation_quota_bytes);
             let listener = tokio::net::TcpListener::bind(&config.listen)

@@ -16,7 +16,7 @@ use chrono::Utc;
 use rand::RngCore;
 
 use crate::cases::sandbox::{RunningSandbox, SandboxConfig, SandboxState, spawn_on_loopback};
-use crate::cases::{CaseClient, CaseClientConfig, ReplayGuard};
+use crate::cases::{CaseAccess, CaseClient, CaseClientConfig, ReplayGuard};
 use crate::channel::hooks::{self, HookState};
 use crate::channel::limits::Limits;
 use crate::channel::listener::{self, ConnectionLimits};
@@ -50,6 +50,16 @@ impl CaseBackend {
     /// Demo mode: no case API is configured, the built-in sandbox answers.
     pub fn is_demo(&self) -> bool {
         self.sandbox.is_some()
+    }
+
+    /// Who may see a case: anyone on the demo sandbox (so the demo works without signing in),
+    /// only the case's verified holder with a configured case API.
+    pub fn case_access(&self) -> CaseAccess {
+        if self.is_demo() {
+            CaseAccess::DemoOpen
+        } else {
+            CaseAccess::HolderOnly
+        }
     }
 }
 
@@ -237,7 +247,8 @@ pub async fn serve(
     }
     let store = runtime.store().clone();
     let purge = tokio::spawn(purge_loop(store.clone(), config.retention_days));
-    let followups = FollowUps::new(runtime.clone(), backend.client.clone());
+    let followups = FollowUps::new(runtime.clone(), backend.client.clone())
+        .with_case_access(backend.case_access());
     let state = widget_state(runtime, config, demo, local)?;
     // With a webhook the backend tells us; without one we ask, at a modest interval.
     let (hooks, polling) = match &config.webhook_secret {
