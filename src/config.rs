@@ -306,10 +306,16 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("public_origin", &self.public_origin)
             .field("header_timeout_ms", &self.header_timeout_ms)
-            .field("max_connections_per_client", &self.max_connections_per_client)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
             .field("max_connections", &self.max_connections)
             .field("conversation_quota_bytes", &self.conversation_quota_bytes)
-            .field("identity_max_lifetime_secs", &self.identity_max_lifetime_secs)
+            .field(
+                "identity_max_lifetime_secs",
+                &self.identity_max_lifetime_secs,
+            )
             .field("timezone", &self.timezone)
             .field("followup_poll_secs", &self.followup_poll_secs)
             .field("webhook_secret", &Secret(&self.webhook_secret))

@@ -288,6 +288,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let address = listener.local_addr()?;
+            if backend.is_demo() {
+                eprintln!(
+                    "kycdesk: DEMO MODE (demo page, demo identities, sandbox cases); set KYCDESK_CASE_API_URL for a real deployment"
+                );
+            }
             eprintln!("kycdesk serving on http://{address}");
             kycdesk::serve::serve(runtime, listener, &config, &backend).await?;
             Ok(ExitCode::SUCCESS)

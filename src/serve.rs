@@ -138,8 +138,7 @@ fn key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
 /// The origins a browser may call from: the embedding sites, the configured public origin,
 /// and in demo mode the address the demo page is served at.
 pub fn allowed_origins(config: &Config, demo: bool, local: SocketAddr) -> AllowedOrigins {
-    let mut origins =
-        AllowedOrigins::parse(&config.allowed_origins).with(&config.public_origin);
+    let mut origins = AllowedOrigins::parse(&config.allowed_origins).with(&config.public_origin);
     if demo {
         origins = origins.with(&format!("http://{local}"));
         if local.ip().is_loopback() {
@@ -196,9 +195,9 @@ async fn limit_webhook(
                 "too many deliveries: slow down",
             )
             .into_response();
-            if let Ok(v) = axum::http::HeaderValue::from_str(
-                &limited.retry_after.as_secs().max(1).to_string(),
-            ) {
+            if let Ok(v) =
+                axum::http::HeaderValue::from_str(&limited.retry_after.as_secs().max(1).to_string())
+            {
                 problem
                     .headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, v);
@@ -240,9 +239,6 @@ pub async fn serve(
              the demo wallet page is served at / and hands out demo identities (signed with a key \
              made for this run only), and demo cases are open to everyone. Set KYCDESK_CASE_API_URL \
              for a real deployment."
-        );
-        eprintln!(
-            "kycdesk: DEMO MODE (demo page, demo identities, sandbox cases); set KYCDESK_CASE_API_URL for a real deployment"
         );
     }
     let store = runtime.store().clone();

@@ -24,7 +24,8 @@ const SECRET: &str = "crash-test-widget-secret";
 /// issues, and the tokens are what it would issue for them under the test's widget secret.
 fn conversation(n: usize) -> (String, String) {
     let id = format!("c_{:0>22}", format!("crash{n}"));
-    let access = kycdesk::channel::widget::access::ConversationAccess::derived_from(SECRET.as_bytes());
+    let access =
+        kycdesk::channel::widget::access::ConversationAccess::derived_from(SECRET.as_bytes());
     let token = access.token_for(&id);
     (id, token)
 }

@@ -1,10 +1,15 @@
 //! Attacks on the public face of `kycdesk serve` (the widget's API, its socket, the listener),
 //! each as an attacker would try it over real HTTP on loopback, and what must hold instead.
 
+#[path = "../src/photo/synthetic.rs"]
+#[allow(dead_code)]
+mod synthetic;
+
 mod common;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::widget::{Issued, create, new_conversation, post, status_code};
@@ -30,10 +35,21 @@ struct Server {
 /// A server on the project's content with the stand-in actions, configured as `serve` is, from
 /// settings (the defaults here are generous so that only the limit under test bites).
 async fn start(settings: &[(&str, &str)]) -> Server {
+    start_with(settings, Arc::new(kycdesk::runtime::StandIns)).await
+}
+
+/// [`start`] with the given actions.
+async fn start_with(
+    settings: &[(&str, &str)],
+    actions: Arc<dyn kycdesk::runtime::Actions>,
+) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut vars: HashMap<String, String> = HashMap::from([
         ("KYCDESK_WIDGET_SECRET".into(), SECRET.into()),
-        ("KYCDESK_ALLOWED_ORIGINS".into(), "https://wallet.example.com".into()),
+        (
+            "KYCDESK_ALLOWED_ORIGINS".into(),
+            "https://wallet.example.com".into(),
+        ),
         ("KYCDESK_RATE_IP".into(), "1000/1000".into()),
         ("KYCDESK_RATE_VISITOR".into(), "1000/1000".into()),
         ("KYCDESK_RATE_USER".into(), "1000/1000".into()),
@@ -41,19 +57,29 @@ async fn start(settings: &[(&str, &str)]) -> Server {
     for (k, v) in settings {
         vars.insert((*k).to_string(), (*v).to_string());
     }
-    vars.insert(
-        "KYCDESK_DATA_DIR".into(),
-        dir.path().display().to_string(),
-    );
+    vars.insert("KYCDESK_DATA_DIR".into(), dir.path().display().to_string());
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("settings");
-    let runtime =
-        common::runtime_in(&dir.path().join("store")).with_quota(config.conversation_quota_bytes);
+    let store = kycdesk::store::SledStore::open(&dir.path().join("store")).expect("store");
+    let runtime = common::runtime_with(actions, store).with_quota(config.conversation_quota_bytes);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = kycdesk::serve::widget_state(runtime, &config, false, addr).expect("state");
-    let app = kycdesk::serve::app(state.clone(), None);
+    let state = kycdesk::serve::widget_state(runtime.clone(), &config, false, addr).expect("state");
+    // The webhook, when a secret is set, with a case API nobody answers on: nothing here gets
+    // past its signature check.
+    let hooks = config.webhook_secret.as_ref().map(|secret| {
+        let client = kycdesk::cases::CaseClient::new(
+            kycdesk::cases::CaseClientConfig::new("http://127.0.0.1:9", "").expect("config"),
+        )
+        .expect("client");
+        kycdesk::channel::hooks::HookState {
+            followups: kycdesk::runtime::followups::FollowUps::new(runtime, Arc::new(client)),
+            secret: Arc::new(secret.clone()),
+            seen: Arc::new(kycdesk::cases::ReplayGuard::new(100)),
+        }
+    });
+    let app = kycdesk::serve::app(state.clone(), hooks);
     let limits = ConnectionLimits {
         header_timeout: Duration::from_millis(config.header_timeout_ms),
         per_client: config.max_connections_per_client,
@@ -85,8 +111,10 @@ fn start_msg(client_id: &str) -> Value {
 }
 
 async fn transcript(server: &Server, id: &str, token: Option<&str>) -> (u16, String) {
-    let mut request =
-        reqwest::Client::new().get(format!("{}/api/v1/conversations/{id}/transcript", server.base));
+    let mut request = reqwest::Client::new().get(format!(
+        "{}/api/v1/conversations/{id}/transcript",
+        server.base
+    ));
     if let Some(token) = token {
         request = request.header("x-kycdesk-conversation", token);
     }
@@ -97,7 +125,8 @@ async fn transcript(server: &Server, id: &str, token: Option<&str>) -> (u16, Str
 async fn a_conversation_id_alone_opens_nothing() {
     let server = start(&[]).await;
     let c = new_conversation(&server.base, None).await;
-    let (status, _) = status_code(post(&server.base, &c.id, Some(&c.token), start_msg("m1"), &[]).await).await;
+    let (status, _) =
+        status_code(post(&server.base, &c.id, Some(&c.token), start_msg("m1"), &[]).await).await;
     assert_eq!(status, 200, "the holder of the token talks");
     let other = new_conversation(&server.base, None).await;
     for (token, expected) in [
@@ -107,13 +136,20 @@ async fn a_conversation_id_alone_opens_nothing() {
     ] {
         let r = post(&server.base, &c.id, token, start_msg("m2"), &[]).await;
         assert_eq!(status_code(r).await, (403, expected.to_string()));
-        assert_eq!(transcript(&server, &c.id, token).await, (403, expected.to_string()));
+        assert_eq!(
+            transcript(&server, &c.id, token).await,
+            (403, expected.to_string())
+        );
     }
     assert_eq!(transcript(&server, &c.id, Some(&c.token)).await.0, 200);
     // Ids the server did not issue are not conversations at all.
     for id in ["1", "v_0123456789abcdef", "c_AAAAAAAAAAAAAAAAAAAAAA.."] {
         let r = post(&server.base, id, Some(&c.token), start_msg("m3"), &[]).await;
-        assert_eq!(status_code(r).await, (404, "bad_conversation_id".into()), "{id}");
+        assert_eq!(
+            status_code(r).await,
+            (404, "bad_conversation_id".into()),
+            "{id}"
+        );
     }
     // `..` (however it is written, the URL resolves it) reaches no conversation either.
     let r = post(&server.base, "%2E%2E", Some(&c.token), start_msg("m3"), &[]).await;
@@ -129,8 +165,18 @@ async fn a_signed_in_stranger_cannot_take_over_an_anonymous_conversation() {
     let first: Value = first.json().await.expect("json");
     let evil = identity("u_evil", 600);
     // With the id alone (the earlier attack), a valid identity gets nowhere.
-    let r = post(&server.base, &c.id, None, start_msg("m2"), &[("x-kycdesk-identity", &evil)]).await;
-    assert_eq!(status_code(r).await, (403, "conversation_token_required".into()));
+    let r = post(
+        &server.base,
+        &c.id,
+        None,
+        start_msg("m2"),
+        &[("x-kycdesk-identity", &evil)],
+    )
+    .await;
+    assert_eq!(
+        status_code(r).await,
+        (403, "conversation_token_required".into())
+    );
     // The real visitor's retry of an acknowledged message still gets its first answer.
     let again = post(&server.base, &c.id, Some(&c.token), start_msg("m1"), &[]).await;
     assert_eq!(again.status().as_u16(), 200);
@@ -145,16 +191,28 @@ async fn two_first_writers_cannot_both_win() {
     for round in 0..20 {
         // Even if the token leaked to a second signed-in user, one owner is decided, once.
         let c = new_conversation(&server.base, None).await;
-        let (as_alice, as_bob) = ([("x-kycdesk-identity", alice.as_str())], [("x-kycdesk-identity", bob.as_str())]);
+        let (as_alice, as_bob) = (
+            [("x-kycdesk-identity", alice.as_str())],
+            [("x-kycdesk-identity", bob.as_str())],
+        );
         let (a, b) = tokio::join!(
-            post(&server.base, &c.id, Some(&c.token), start_msg("a"), &as_alice),
+            post(
+                &server.base,
+                &c.id,
+                Some(&c.token),
+                start_msg("a"),
+                &as_alice
+            ),
             post(&server.base, &c.id, Some(&c.token), start_msg("b"), &as_bob),
         );
         let mut outcomes = vec![status_code(a).await, status_code(b).await];
         outcomes.sort();
         assert_eq!(
             outcomes,
-            vec![(200, String::new()), (403, "conversation_of_another_user".into())],
+            vec![
+                (200, String::new()),
+                (403, "conversation_of_another_user".into())
+            ],
             "round {round}"
         );
     }
@@ -170,15 +228,21 @@ async fn a_conversation_linked_to_a_user_is_theirs_alone_and_outlives_one_token(
         let base = server.base.clone();
         async move {
             let headers = with(&token);
-            let headers: Vec<(&str, &str)> =
-                headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            status_code(post(&base, &c.id, Some(&c.token), start_msg(client_id), &headers).await).await
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            status_code(post(&base, &c.id, Some(&c.token), start_msg(client_id), &headers).await)
+                .await
         }
     };
     assert_eq!(send("m1", alice.clone(), c.clone()).await.0, 200);
     // Without her identity, or with someone else's, the holder of the token is refused.
     let anonymous = post(&server.base, &c.id, Some(&c.token), start_msg("m2"), &[]).await;
-    assert_eq!(status_code(anonymous).await, (403, "conversation_of_another_user".into()));
+    assert_eq!(
+        status_code(anonymous).await,
+        (403, "conversation_of_another_user".into())
+    );
     assert_eq!(
         send("m3", identity("u_mallory", 600), c.clone()).await,
         (403, "conversation_of_another_user".into())
@@ -199,7 +263,9 @@ async fn a_conversation_linked_to_a_user_is_theirs_alone_and_outlives_one_token(
 async fn next_json(
     ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
 ) -> Option<Value> {
-    let next = tokio::time::timeout(Duration::from_secs(30), ws.next()).await.ok()??;
+    let next = tokio::time::timeout(Duration::from_secs(30), ws.next())
+        .await
+        .ok()??;
     match next.ok()? {
         Message::Text(t) => serde_json::from_str(&t).ok(),
         _ => None,
@@ -211,7 +277,14 @@ async fn the_socket_url_carries_no_secret_and_the_first_frame_must_authenticate(
     let server = start(&[]).await;
     let alice = identity("u_alice", 600);
     let c = new_conversation(&server.base, Some(&alice)).await;
-    let first = post(&server.base, &c.id, Some(&c.token), start_msg("m0"), &[("x-kycdesk-identity", &alice)]).await;
+    let first = post(
+        &server.base,
+        &c.id,
+        Some(&c.token),
+        start_msg("m0"),
+        &[("x-kycdesk-identity", &alice)],
+    )
+    .await;
     assert_eq!(first.status().as_u16(), 200);
     let url = format!(
         "{}/api/v1/conversations/{}/ws",
@@ -223,34 +296,48 @@ async fn the_socket_url_carries_no_secret_and_the_first_frame_must_authenticate(
         .await
         .expect("connect");
     ws.send(Message::Text(
-        json!({"type": "message", "client_id": "w1", "start": true}).to_string().into(),
+        json!({"type": "message", "client_id": "w1", "start": true})
+            .to_string()
+            .into(),
     ))
     .await
     .expect("send");
     let refused = next_json(&mut ws).await.expect("an answer");
     assert_eq!(refused["code"], "auth_required");
     // The right conversation token without her identity: the conversation is hers.
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
     let auth = json!({"type": "auth", "conversation_token": c.token}).to_string();
     ws.send(Message::Text(auth.into())).await.expect("send");
     let refused = next_json(&mut ws).await.expect("an answer");
     assert_eq!(refused["code"], "conversation_of_another_user");
     // Token and identity: ready, then messages work; a fresh identity renews the session.
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
     let auth = json!({"type": "auth", "conversation_token": c.token, "identity": alice});
-    ws.send(Message::Text(auth.to_string().into())).await.expect("send");
+    ws.send(Message::Text(auth.to_string().into()))
+        .await
+        .expect("send");
     assert_eq!(next_json(&mut ws).await.expect("ready")["type"], "ready");
     ws.send(Message::Text(
-        json!({"type": "message", "client_id": "w2", "start": true}).to_string().into(),
+        json!({"type": "message", "client_id": "w2", "start": true})
+            .to_string()
+            .into(),
     ))
     .await
     .expect("send");
     assert_eq!(next_json(&mut ws).await.expect("turn")["type"], "turn");
     let renewed = json!({"type": "auth", "conversation_token": c.token, "identity": identity("u_alice", 900)});
-    ws.send(Message::Text(renewed.to_string().into())).await.expect("send");
+    ws.send(Message::Text(renewed.to_string().into()))
+        .await
+        .expect("send");
     assert_eq!(next_json(&mut ws).await.expect("ready")["type"], "ready");
     let stranger = json!({"type": "auth", "conversation_token": c.token, "identity": identity("u_mallory", 900)});
-    ws.send(Message::Text(stranger.to_string().into())).await.expect("send");
+    ws.send(Message::Text(stranger.to_string().into()))
+        .await
+        .expect("send");
     assert_eq!(
         next_json(&mut ws).await.expect("refused")["code"],
         "conversation_of_another_user"
@@ -267,9 +354,13 @@ async fn a_socket_is_closed_when_its_identity_expires() {
         server.base.replace("http", "ws"),
         c.id
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
     let auth = json!({"type": "auth", "conversation_token": c.token, "identity": alice});
-    ws.send(Message::Text(auth.to_string().into())).await.expect("send");
+    ws.send(Message::Text(auth.to_string().into()))
+        .await
+        .expect("send");
     assert_eq!(next_json(&mut ws).await.expect("ready")["type"], "ready");
     // Nothing else is sent: the next thing the server says is that the identity ran out.
     assert_eq!(
@@ -303,12 +394,20 @@ async fn a_client_that_sends_its_headers_slowly_is_cut_off() {
     slow.write_all(b"POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\n")
         .await
         .expect("write");
-    assert!(closed_by_server(&mut slow).await, "a half-sent request is closed");
+    assert!(
+        closed_by_server(&mut slow).await,
+        "a half-sent request is closed"
+    );
     // A connection that never sends anything.
     let mut silent = TcpStream::connect(server.addr).await.expect("connect");
-    assert!(closed_by_server(&mut silent).await, "a silent connection is closed");
+    assert!(
+        closed_by_server(&mut silent).await,
+        "a silent connection is closed"
+    );
     // The server goes on answering.
-    let health = reqwest::get(format!("{}/healthz", server.base)).await.expect("health");
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .expect("health");
     assert_eq!(health.status().as_u16(), 200);
 }
 
@@ -321,7 +420,9 @@ async fn one_client_holds_a_bounded_number_of_connections() {
     }
     // The fifth is closed at once, without an answer.
     let mut extra = TcpStream::connect(server.addr).await.expect("connect");
-    let _ = extra.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
     let mut buf = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(30), extra.read_to_end(&mut buf)).await;
     assert!(buf.is_empty(), "no answer on a connection over the cap");
@@ -330,7 +431,9 @@ async fn one_client_holds_a_bounded_number_of_connections() {
     let mut answered = false;
     for _ in 0..50 {
         let mut again = TcpStream::connect(server.addr).await.expect("connect");
-        let _ = again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        let _ = again
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await;
         let mut buf = Vec::new();
         let _ = tokio::time::timeout(Duration::from_secs(30), again.read_to_end(&mut buf)).await;
         if buf.starts_with(b"HTTP/1.1 200") {
@@ -379,7 +482,9 @@ async fn limits_follow_the_client_behind_a_trusted_proxy_and_ignore_anyone_elses
     .await;
     let get = |base: String, forwarded: &'static str| async move {
         reqwest::Client::new()
-            .get(format!("{base}/api/v1/conversations/c_AAAAAAAAAAAAAAAAAAAAAA/transcript"))
+            .get(format!(
+                "{base}/api/v1/conversations/c_AAAAAAAAAAAAAAAAAAAAAA/transcript"
+            ))
             .header("x-forwarded-for", forwarded)
             .send()
             .await
@@ -425,7 +530,14 @@ async fn guessing_tokens_is_limited() {
     let forged = identity("u_alice", 600).replace("u_alice", "u_admin");
     let mut last = 0;
     for _ in 0..11 {
-        let r = post(&other.base, &c.id, Some(&c.token), start_msg("m"), &[("x-kycdesk-identity", &forged)]).await;
+        let r = post(
+            &other.base,
+            &c.id,
+            Some(&c.token),
+            start_msg("m"),
+            &[("x-kycdesk-identity", &forged)],
+        )
+        .await;
         last = r.status().as_u16();
     }
     assert_eq!(last, 429);
@@ -439,8 +551,14 @@ async fn new_conversations_are_limited_per_address_and_per_user() {
     ])
     .await;
     let alice = identity("u_alice", 600);
-    assert_eq!(create(&server.base, Some(&alice)).await.status().as_u16(), 201);
-    assert_eq!(create(&server.base, Some(&alice)).await.status().as_u16(), 201);
+    assert_eq!(
+        create(&server.base, Some(&alice)).await.status().as_u16(),
+        201
+    );
+    assert_eq!(
+        create(&server.base, Some(&alice)).await.status().as_u16(),
+        201
+    );
     assert_eq!(
         status_code(create(&server.base, Some(&alice)).await).await,
         (429, "rate_limited".into()),
@@ -482,22 +600,43 @@ async fn one_conversation_cannot_grow_the_data_without_bound() {
     assert!(accepted < 20, "the quota bites");
     // A new conversation works.
     let fresh = new_conversation(&server.base, None).await;
-    let r = post(&server.base, &fresh.id, Some(&fresh.token), start_msg("s"), &[]).await;
+    let r = post(
+        &server.base,
+        &fresh.id,
+        Some(&fresh.token),
+        start_msg("s"),
+        &[],
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 200);
 }
 
 #[tokio::test]
 async fn every_answer_carries_the_security_headers_and_the_origin_is_configured() {
     let server = start(&[("KYCDESK_PUBLIC_ORIGIN", "https://kyc.example.com")]).await;
-    for path in ["/no-such-page", "/", "/demo.js", "/api/v1/conversations/x/transcript"] {
-        let r = reqwest::get(format!("{}{path}", server.base)).await.expect("get");
+    for path in [
+        "/no-such-page",
+        "/",
+        "/demo.js",
+        "/api/v1/conversations/x/transcript",
+    ] {
+        let r = reqwest::get(format!("{}{path}", server.base))
+            .await
+            .expect("get");
         let headers = r.headers();
-        for name in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
+        for name in [
+            "content-security-policy",
+            "x-content-type-options",
+            "x-frame-options",
+            "referrer-policy",
+        ] {
             assert!(headers.get(name).is_some(), "{path} lacks {name}");
         }
     }
     // Outside demo mode the demo page does not exist.
-    let demo = reqwest::get(format!("{}/?demo_user=1", server.base)).await.expect("get");
+    let demo = reqwest::get(format!("{}/?demo_user=1", server.base))
+        .await
+        .expect("get");
     assert_eq!(demo.status().as_u16(), 404);
     // DNS rebinding: Origin equal to Host is not enough.
     let host = server.addr.to_string();
@@ -524,7 +663,8 @@ async fn a_widget_turn_with_no_open_socket_does_not_hold_up_the_outbox() {
     let server = start(&[]).await;
     let store = server.state.runtime.store().clone();
     for i in 0..300 {
-        let key = kycdesk::store::ConversationKey::new("widget", &format!("c_idle{i}")).expect("key");
+        let key =
+            kycdesk::store::ConversationKey::new("widget", &format!("c_idle{i}")).expect("key");
         let mut inbound = kycdesk::runtime::Inbound::new(
             kycdesk::runtime::Content::Start,
             kycdesk::i18n::Lang::ZhCn,
@@ -543,5 +683,195 @@ async fn a_widget_turn_with_no_open_socket_does_not_hold_up_the_outbox() {
     for _ in 0..3 {
         delivered += deliverer.pass().await;
     }
-    assert_eq!(delivered, 300, "every item counts as delivered: it is in the history");
+    assert_eq!(
+        delivered, 300,
+        "every item counts as delivered: it is in the history"
+    );
+}
+
+#[tokio::test]
+async fn webhook_attempts_are_limited_and_answered_with_the_security_headers() {
+    let server = start(&[
+        ("KYCDESK_WEBHOOK_SECRET", "hook-secret"),
+        ("KYCDESK_RATE_WEBHOOK", "0.01/3"),
+    ])
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let r = reqwest::Client::new()
+            .post(format!("{}/hooks/case-updated", server.base))
+            .header("x-timestamp", chrono::Utc::now().timestamp().to_string())
+            .header("x-signature", "sha256=00")
+            .body(r#"{"case_id": "KYC-20240611-000123", "status": "approved"}"#)
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            r.headers().get("content-security-policy").is_some()
+                && r.headers().get("x-content-type-options").is_some(),
+            "the webhook's answers carry the security headers"
+        );
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 429]);
+}
+
+#[tokio::test]
+async fn readiness_tells_the_truth_about_the_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = kycdesk::store::SledStore::open(dir.path()).expect("store");
+    let runtime = common::runtime_with(Arc::new(kycdesk::runtime::StandIns), store.clone());
+    let state = WidgetState::new(
+        runtime,
+        IdentityVerifier::new(Some(SECRET.as_bytes().to_vec()), false),
+        kycdesk::channel::widget::access::ConversationAccess::derived_from(SECRET.as_bytes()),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(listener::serve(
+        listener,
+        kycdesk::serve::app(state.clone(), None),
+        ConnectionLimits::default(),
+        std::future::pending(),
+    ));
+    let ready = || async {
+        reqwest::get(format!("{base}/readyz"))
+            .await
+            .expect("readyz")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ready().await, 200);
+    // The disk fails: a turn cannot be stored, and readiness says so.
+    store.inject_io_failure();
+    let c = state.access.issue();
+    let r = post(
+        &base,
+        &c.conversation_id,
+        Some(&c.conversation_token),
+        start_msg("m1"),
+        &[],
+    )
+    .await;
+    assert_eq!(status_code(r).await, (503, "not_stored".into()));
+    assert_eq!(ready().await, 503);
+    // Space returns: the store recovers inside the running process.
+    store.end_io_failure();
+    let mut recovered = false;
+    for _ in 0..200 {
+        if ready().await == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(recovered, "ready again without a restart");
+    let r = post(
+        &base,
+        &c.conversation_id,
+        Some(&c.conversation_token),
+        start_msg("m1"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+/// A 12 MP photo of a card on wood: what a phone sends, and real work to check.
+fn large_photo() -> Vec<u8> {
+    let corners = synthetic::card_corners((2000.0, 1500.0), 2400.0, 3.0);
+    synthetic::jpeg(
+        &synthetic::scene(4000, 3000, synthetic::Background::Wood, corners),
+        90,
+    )
+}
+
+/// Writes a whole photo upload on a raw connection and returns it, the answer unread.
+async fn upload(
+    addr: SocketAddr,
+    c: &kycdesk::channel::widget::access::IssuedConversation,
+    photo: &[u8],
+) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /api/v1/conversations/{}/photo HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n\
+         X-Client-Id: p1\r\nX-Kycdesk-Conversation: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        c.conversation_id,
+        c.conversation_token,
+        photo.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(photo).await.expect("write");
+    stream
+}
+
+#[test]
+fn health_is_answered_while_eight_large_photos_are_being_checked() {
+    // The server runs on ONE thread: were photo checks run on it, nothing else could be
+    // answered until they were done.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let actions = Arc::new(kycdesk::runtime::BotActions::new(
+                kycdesk::photo::PhotoConfig::default(),
+            ));
+            let server = start_with(&[], actions).await;
+            let _ = ready_tx.send((server.addr, server.state.access.clone()));
+            std::future::pending::<()>().await;
+            drop(server);
+        });
+    });
+    let (addr, access) = ready_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server started");
+    let photo = large_photo();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let mut uploads = Vec::new();
+        for _ in 0..8 {
+            uploads.push(upload(addr, &access.issue(), &photo).await);
+        }
+        let (events, mut order) = tokio::sync::mpsc::unbounded_channel();
+        for (i, mut stream) in uploads.into_iter().enumerate() {
+            let events = events.clone();
+            tokio::spawn(async move {
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer).await;
+                let _ = events.send(format!(
+                    "photo {i}: {}",
+                    String::from_utf8_lossy(&answer[..answer.len().min(12)])
+                ));
+            });
+        }
+        let health = reqwest::Client::new()
+            .get(format!("http://{addr}/healthz"))
+            .timeout(Duration::from_secs(120))
+            .send()
+            .await
+            .expect("health")
+            .status()
+            .as_u16();
+        let _ = events.send(format!("health {health}"));
+        drop(events);
+        let mut seen = Vec::new();
+        while let Some(event) = order.recv().await {
+            seen.push(event);
+        }
+        assert_eq!(seen.len(), 9, "{seen:?}");
+        assert_eq!(seen[0], "health 200", "health came first: {seen:?}");
+        assert!(
+            seen[1..].iter().all(|e| e.contains("HTTP/1.1 200")),
+            "every photo was checked and answered: {seen:?}"
+        );
+    });
 }

@@ -84,13 +84,7 @@ async fn origins_are_checked_and_cors_answers_the_allowed_ones() {
     )
     .await;
     assert_eq!((status, code_.as_str()), (403, "origin_not_allowed"));
-    let ok = post(
-        &app,
-        &o1,
-        body,
-        &[("origin", "https://wallet.example.com")],
-    )
-    .await;
+    let ok = post(&app, &o1, body, &[("origin", "https://wallet.example.com")]).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(
         ok.headers()
@@ -135,28 +129,12 @@ async fn identity_tokens_link_the_user_and_bad_ones_are_refused() {
         "enforced: anonymous refused"
     );
     let expired = token("u_demo", -10);
-    let (status, c) = code(
-        post(
-            &app,
-            &i1,
-            body.clone(),
-            &[("x-kycdesk-identity", &expired)],
-        )
-        .await,
-    )
-    .await;
+    let (status, c) =
+        code(post(&app, &i1, body.clone(), &[("x-kycdesk-identity", &expired)]).await).await;
     assert_eq!((status, c.as_str()), (403, "identity_expired"));
     let forged = token("u_demo", 600).replacen("u_demo", "u_other", 1);
-    let (status, c) = code(
-        post(
-            &app,
-            &i1,
-            body.clone(),
-            &[("x-kycdesk-identity", &forged)],
-        )
-        .await,
-    )
-    .await;
+    let (status, c) =
+        code(post(&app, &i1, body.clone(), &[("x-kycdesk-identity", &forged)]).await).await;
     assert_eq!((status, c.as_str()), (403, "identity_bad_signature"));
     assert_eq!(
         post(&app, &i1, body, &[("x-kycdesk-identity", &good)])
@@ -199,7 +177,10 @@ async fn sizes_types_and_floods_get_specific_answers() {
         code(post(&app, &s1, json!({"client_id": "s1", "text": huge}), &[]).await).await;
     assert_eq!(status, 413);
     let wrong_type = reqwest::Client::new()
-        .post(format!("{}/api/v1/conversations/{}/messages", app.base, s2.id))
+        .post(format!(
+            "{}/api/v1/conversations/{}/messages",
+            app.base, s2.id
+        ))
         .header("x-kycdesk-conversation", &s2.token)
         .header("content-type", "text/plain")
         .body("{\"client_id\":\"x\",\"text\":\"hi\"}")
@@ -218,7 +199,10 @@ async fn sizes_types_and_floods_get_specific_answers() {
         .expect("request");
     assert_eq!(photo_type.status(), 415);
     let bad_json = reqwest::Client::new()
-        .post(format!("{}/api/v1/conversations/{}/messages", app.base, s2.id))
+        .post(format!(
+            "{}/api/v1/conversations/{}/messages",
+            app.base, s2.id
+        ))
         .header("x-kycdesk-conversation", &s2.token)
         .header("content-type", "application/json")
         .body("{not json")
@@ -248,14 +232,9 @@ async fn sizes_types_and_floods_get_specific_answers() {
     // Other visitors are unaffected.
     let calm = new_conversation(&app.base, None).await;
     assert_eq!(
-        post(
-            &app,
-            &calm,
-            json!({"client_id": "c1", "start": true}),
-            &[]
-        )
-        .await
-        .status(),
+        post(&app, &calm, json!({"client_id": "c1", "start": true}), &[])
+            .await
+            .status(),
         200
     );
 }
@@ -273,7 +252,9 @@ async fn a_socket_drops_and_resumes_without_losing_or_repeating() {
     let (mut ws, _) = tokio_tungstenite::connect_async(url.clone())
         .await
         .expect("connect");
-    ws.send(Message::Text(auth.clone().into())).await.expect("auth");
+    ws.send(Message::Text(auth.clone().into()))
+        .await
+        .expect("auth");
     assert_eq!(next(&mut ws).await["type"], "ready");
     let frame = json!({"type": "message", "client_id": "w1", "button": "sms"}).to_string();
     ws.send(Message::Text(frame.clone().into()))

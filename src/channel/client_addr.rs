@@ -93,7 +93,10 @@ mod tests {
 
     fn forwarded(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_str(value).expect("header"));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_str(value).expect("header"),
+        );
         h
     }
 

@@ -262,8 +262,13 @@ mod tests {
         }
         let limited = limits.message("c1", None).expect_err("limited");
         assert_eq!(limited.limit, "conversation");
-        assert!(limited.retry_after > Duration::ZERO && limited.retry_after <= Duration::from_secs(1));
-        assert!(limits.message("c2", None).is_ok(), "other conversations are not affected");
+        assert!(
+            limited.retry_after > Duration::ZERO && limited.retry_after <= Duration::from_secs(1)
+        );
+        assert!(
+            limits.message("c2", None).is_ok(),
+            "other conversations are not affected"
+        );
     }
 
     #[test]
@@ -307,7 +312,11 @@ mod tests {
         });
         assert!(limits.new_conversation(ip("2001:db8:1:2::1"), None).is_ok());
         assert!(limits.new_conversation(ip("2001:db8:1:2::2"), None).is_ok());
-        assert!(limits.new_conversation(ip("2001:db8:1:2::ffff"), None).is_err());
+        assert!(
+            limits
+                .new_conversation(ip("2001:db8:1:2::ffff"), None)
+                .is_err()
+        );
         assert!(limits.new_conversation(ip("2001:db8:1:3::1"), None).is_ok());
     }
 }

@@ -429,7 +429,13 @@ fn stored_size(entries: &[TranscriptEntry], turn: &Turn) -> u64 {
     let reply: usize = turn
         .messages
         .iter()
-        .map(|m| m.text.len() + m.buttons.iter().map(|b| b.id.len() + b.label.len()).sum::<usize>())
+        .map(|m| {
+            m.text.len()
+                + m.buttons
+                    .iter()
+                    .map(|b| b.id.len() + b.label.len())
+                    .sum::<usize>()
+        })
         .sum();
     (texts + reply) as u64
 }

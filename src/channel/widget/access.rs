@@ -105,7 +105,9 @@ impl ConversationAccess {
             .map_err(|_| AccessError::BadToken)?;
         let mut check = HmacSha256::new_from_slice(&self.key).map_err(|_| AccessError::BadToken)?;
         check.update(id.as_bytes());
-        check.verify_slice(&given).map_err(|_| AccessError::BadToken)
+        check
+            .verify_slice(&given)
+            .map_err(|_| AccessError::BadToken)
     }
 }
 
@@ -154,7 +156,13 @@ mod tests {
     #[test]
     fn ids_the_server_did_not_issue_are_refused() {
         let a = access();
-        for id in ["1", "..", "v_0123456789abcdef", "c_short", "c_AAAAAAAAAAAAAAAAAAAAA/"] {
+        for id in [
+            "1",
+            "..",
+            "v_0123456789abcdef",
+            "c_short",
+            "c_AAAAAAAAAAAAAAAAAAAAA/",
+        ] {
             assert_eq!(a.verify(id, Some("x")), Err(AccessError::BadId), "{id}");
         }
     }

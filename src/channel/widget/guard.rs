@@ -99,10 +99,7 @@ mod tests {
             Some("https://m.wallet.example.com"),
             "kyc.example.com"
         )));
-        assert!(allowed.allows(&headers(
-            Some("https://kyc.example.com"),
-            "kyc.example.com"
-        )));
+        assert!(allowed.allows(&headers(Some("https://kyc.example.com"), "kyc.example.com")));
         assert!(!allowed.allows(&headers(Some("https://evil.example"), "kyc.example.com")));
         assert!(!allowed.allows(&headers(
             Some("https://wallet.example.com.evil"),

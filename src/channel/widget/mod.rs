@@ -223,7 +223,11 @@ async fn ready(State(state): State<WidgetState>) -> Response {
 }
 
 /// Origin check, CORS and security headers for every request.
-async fn guard_layer(State(origins): State<AllowedOrigins>, request: Request, next: Next) -> Response {
+async fn guard_layer(
+    State(origins): State<AllowedOrigins>,
+    request: Request,
+    next: Next,
+) -> Response {
     let allowed = origins.allows(request.headers());
     let origin = request.headers().get(header::ORIGIN).cloned();
     if !allowed {
@@ -284,11 +288,16 @@ pub(crate) fn check_claims(
     client: IpAddr,
     token: Option<&str>,
 ) -> Result<Option<identity::Claims>, Problem> {
-    state.limits.may_try_token(client).map_err(Problem::limited)?;
+    state
+        .limits
+        .may_try_token(client)
+        .map_err(Problem::limited)?;
     state
         .identity
         .verify_claims(token, Utc::now().timestamp())
-        .map_err(|e: IdentityError| failed_check(state, client, StatusCode::FORBIDDEN, e.code(), &e))
+        .map_err(|e: IdentityError| {
+            failed_check(state, client, StatusCode::FORBIDDEN, e.code(), &e)
+        })
 }
 
 /// A failed token or ownership check: 403 (or 429 once the address has failed too often).
@@ -312,13 +321,24 @@ pub(crate) fn check_conversation(
     id: &str,
     token: Option<&str>,
 ) -> Result<ConversationKey, Problem> {
-    state.limits.may_try_token(client).map_err(Problem::limited)?;
+    state
+        .limits
+        .may_try_token(client)
+        .map_err(Problem::limited)?;
     match state.access.verify(id, token) {
         Ok(()) => {}
         Err(e @ AccessError::BadId) => {
             return Err(Problem::new(StatusCode::NOT_FOUND, e.code(), e.to_string()));
         }
-        Err(e) => return Err(failed_check(state, client, StatusCode::FORBIDDEN, e.code(), &e)),
+        Err(e) => {
+            return Err(failed_check(
+                state,
+                client,
+                StatusCode::FORBIDDEN,
+                e.code(),
+                &e,
+            ));
+        }
     }
     ConversationKey::new("widget", id)
         .map_err(|e| Problem::new(StatusCode::NOT_FOUND, "bad_conversation_id", e.to_string()))
@@ -364,11 +384,7 @@ fn admit(
 }
 
 /// What the runtime's refusals look like to the widget.
-pub(crate) fn runtime_problem(
-    state: &WidgetState,
-    client: IpAddr,
-    error: RuntimeError,
-) -> Problem {
+pub(crate) fn runtime_problem(state: &WidgetState, client: IpAddr, error: RuntimeError) -> Problem {
     match error {
         RuntimeError::BadMessageId => Problem::new(
             StatusCode::BAD_REQUEST,
@@ -428,8 +444,8 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Bytes,
             format!("the body may be at most {max} bytes"),
         )
     };
-    let declared = header_str(headers, header::CONTENT_LENGTH.as_str())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        header_str(headers, header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
@@ -515,7 +531,15 @@ async fn message(
         .map_err(|detail| Problem::new(StatusCode::BAD_REQUEST, "bad_body", detail))?;
     let lang = message.lang.unwrap_or_default();
     let chosen = message.lang.is_some();
-    deliver(&state, admitted, message.content, body.client_id, lang, chosen).await
+    deliver(
+        &state,
+        admitted,
+        message.content,
+        body.client_id,
+        lang,
+        chosen,
+    )
+    .await
 }
 
 async fn deliver(
@@ -534,7 +558,11 @@ async fn deliver(
         lang_chosen,
         delivery: Delivery::Inline,
     };
-    match state.runtime.handle(&admitted.key, inbound, Utc::now()).await {
+    match state
+        .runtime
+        .handle(&admitted.key, inbound, Utc::now())
+        .await
+    {
         Ok(turn) => Ok(Json(turn).into_response()),
         Err(e) => Err(runtime_problem(state, admitted.client, e)),
     }

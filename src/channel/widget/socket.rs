@@ -24,9 +24,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{
-    MessageBody, Problem, WidgetState, check_claims, check_conversation, runtime_problem,
-};
+use super::{MessageBody, Problem, WidgetState, check_claims, check_conversation, runtime_problem};
 use crate::runtime::outbox::{DeliveryError, Outlet};
 use crate::runtime::{Delivery, Inbound, RuntimeError};
 use crate::store::{ConversationKey, OutboxItem};
@@ -105,7 +103,9 @@ struct Session {
 type Sink = SplitSink<WebSocket, Message>;
 
 async fn send(sink: &mut Sink, frame: serde_json::Value) -> bool {
-    sink.send(Message::Text(frame.to_string().into())).await.is_ok()
+    sink.send(Message::Text(frame.to_string().into()))
+        .await
+        .is_ok()
 }
 
 async fn refuse(mut sink: Sink, code: &str, detail: &str) {
@@ -254,7 +254,12 @@ fn is_auth(text: &str) -> bool {
         .is_ok_and(|v| v.get("type").and_then(|t| t.as_str()) == Some("auth"))
 }
 
-async fn handle_frame(state: &WidgetState, session: &Session, client: IpAddr, text: &str) -> String {
+async fn handle_frame(
+    state: &WidgetState,
+    session: &Session,
+    client: IpAddr,
+    text: &str,
+) -> String {
     let error = |code: &str, detail: String| {
         json!({"type": "error", "code": code, "detail": detail}).to_string()
     };
@@ -289,7 +294,11 @@ async fn handle_frame(state: &WidgetState, session: &Session, client: IpAddr, te
         lang_chosen: message.lang.is_some(),
         delivery: Delivery::Inline,
     };
-    match state.runtime.handle(&session.key, inbound, Utc::now()).await {
+    match state
+        .runtime
+        .handle(&session.key, inbound, Utc::now())
+        .await
+    {
         Ok(turn) => json!({"type": "turn", "client_id": frame.client_id, "turn": turn}).to_string(),
         Err(e) => {
             let problem = runtime_problem(state, client, e);
