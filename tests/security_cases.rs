@@ -378,7 +378,7 @@ async fn a_follow_up_is_told_only_to_the_holder_and_others_are_dropped() {
         remaining.iter().all(|s| s.key == holder),
         "the others' subscriptions are dropped: {remaining:?}"
     );
-    let pending = world.store.pending_outbox(10).await.expect("outbox");
+    let pending = world.store.pending_outbox(None, 10).await.expect("outbox");
     assert_eq!(pending.len(), 1, "{pending:#?}");
     assert_eq!(pending[0].key, holder);
     assert_eq!(pending[0].turn.node, "status.approved");

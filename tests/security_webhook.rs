@@ -112,7 +112,7 @@ impl World {
     async fn outbox(&self) -> Vec<(String, String)> {
         self.runtime
             .store()
-            .pending_outbox(100)
+            .pending_outbox(None, 100)
             .await
             .expect("outbox")
             .iter()

@@ -2,7 +2,6 @@
 //! each as an attacker would try it over real HTTP on loopback, and what must hold instead.
 
 #[path = "../src/photo/synthetic.rs"]
-#[allow(dead_code)]
 mod synthetic;
 
 mod common;
