@@ -4,8 +4,6 @@
 //! The full-disk test mounts a tmpfs and needs root: it runs with `KYCDESK_ROOT_TESTS=1` (the
 //! build script turns that into the `kycdesk_root_tests` cfg).
 
-// Until the build script declares the `kycdesk_root_tests` cfg.
-
 mod common;
 
 use std::path::Path;
