@@ -30,6 +30,9 @@ use tokio::sync::{Mutex, MutexGuard};
 /// One browser test at a time: two cores do not run several Chromiums and servers well.
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
+/// The wallet's widget secret in these tests (the demo page signs with its own demo key).
+const WALLET_SECRET: &str = "browser-test-wallet-secret";
+
 /// WebDriver's key for an element reference.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const ENTER: &str = "\u{E007}";
@@ -75,6 +78,8 @@ fn start_server(data: &Path, listen: &str, rate_visitor: &str) -> Server {
         .env("KYCDESK_LOCALES_DIR", common::repo_path("locales"))
         .env("KYCDESK_RATE_VISITOR", rate_visitor)
         .env("KYCDESK_RATE_IP", "1000/1000")
+        .env("KYCDESK_WIDGET_SECRET", WALLET_SECRET)
+        .env_remove("KYCDESK_CASE_API_URL")
         .env_remove("KYCDESK_ENFORCE_IDENTITY")
         .env_remove("KYCDESK_ALLOWED_ORIGINS")
         .stdout(Stdio::null())
@@ -1291,4 +1296,62 @@ async fn a_signed_in_user_gets_their_case_status_without_typing_a_case_id() {
         shown, 0,
         "the anonymous visitor does not see the user's chat"
     );
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
+async fn an_expired_identity_is_renewed_by_the_page_and_the_conversation_carries_on() {
+    let Some(h) = setup("identity_renewal").await else {
+        return;
+    };
+    h.open_page("/?demo_user=1").await;
+    h.open_widget().await;
+    h.choose("photo", "photo_quality.start").await;
+    // The widget's token runs out in the middle of the conversation (a token signed by the
+    // wallet, already expired). The page listens for the widget's request, as a wallet would.
+    let expired = kycdesk::channel::widget::identity::IdentityVerifier::new(
+        Some(WALLET_SECRET.as_bytes().to_vec()),
+        true,
+    )
+    .issue("u_demo", chrono::Utc::now().timestamp() - 30)
+    .expect("token");
+    h.b.js(
+        "window.__asked = 0; window.addEventListener('kycdesk:identity-expired', () => window.__asked++); \
+         window.KycDesk.setIdentity(arguments[0]); return true;",
+        json!([expired]),
+    )
+    .await;
+    // The next message waits for a fresh token (the demo page fetches one and hands it over),
+    // then goes through, once, in the same conversation.
+    h.choose("blurry", "photo_quality.photo_blurry").await;
+    let asked = h.b.js("return window.__asked;", json!([])).await;
+    assert!(
+        asked.as_u64().is_some_and(|n| n >= 1),
+        "the widget asked the page for a fresh token: {asked}"
+    );
+    h.b.screenshot("renewed").await;
+    let (id, token) = h.conversation().await;
+    let identity =
+        h.b.js(
+            "return document.querySelector('script[src$=\"widget.js\"]').dataset.identity;",
+            json!([]),
+        )
+        .await;
+    let entries: Value = h
+        .http
+        .get(format!("{}/api/v1/conversations/{id}/transcript", h.base))
+        .header("x-kycdesk-conversation", token)
+        .header("x-kycdesk-identity", identity.as_str().unwrap_or_default())
+        .send()
+        .await
+        .expect("transcript")
+        .json()
+        .await
+        .expect("json");
+    let entries = entries["entries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(inbound(&entries, "[button blurry]"), 1);
+    assert_eq!(inbound(&entries, "[button photo]"), 1);
 }

@@ -1,5 +1,6 @@
-//! The case-status API (`../shared/case-api.md`): what the verification backend knows about a
-//! user's case, fetched so the bot can say what actually happened instead of guessing.
+//! The case-status API (contract v1, which any wallet backend may implement): what the
+//! verification backend knows about a user's case, fetched so the bot can say what actually
+//! happened instead of guessing.
 //!
 //! - [`model`]: the case object and its enumerations, read tolerantly (unknown fields ignored,
 //!   unknown enum values read as `other` / `unknown`), because the contract is forward compatible

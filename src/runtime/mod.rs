@@ -44,7 +44,7 @@ pub enum Content {
     FollowUp {
         node: String,
         slots: std::collections::BTreeMap<String, String>,
-        /// The changed case, as the webhook or the poll received it.
+        /// The changed case, as read from the case API.
         case: Option<Box<crate::cases::Case>>,
     },
 }
