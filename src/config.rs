@@ -115,8 +115,16 @@ fn public_origin(value: Option<String>) -> Result<String, ConfigError> {
         return Ok(String::new());
     };
     for origin in v.split(',').map(str::trim).filter(|o| !o.is_empty()) {
-        let shaped = (origin.starts_with("https://") || origin.starts_with("http://"))
-            && !origin.trim_end_matches('/')[8..].contains('/');
+        // `scheme://host[:port]`, nothing after it but an optional `/`.
+        let host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))
+            .map(|rest| rest.strip_suffix('/').unwrap_or(rest));
+        let shaped = host.is_some_and(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
         if !shaped {
             return Err(ConfigError::PublicOrigin(origin.to_string()));
         }

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rand::RngCore;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::cases::sandbox::{RunningSandbox, SandboxConfig, SandboxState, spawn_on_loopback};
 use crate::cases::{CaseAccess, CaseClient, CaseClientConfig, ReplayGuard};
@@ -35,6 +36,9 @@ const DELIVER_EVERY: Duration = Duration::from_millis(250);
 
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Time a webhook sender has to send its body.
+const WEBHOOK_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How often rate-limit buckets that are full again are forgotten.
 const FORGET_LIMITS_EVERY: Duration = Duration::from_secs(60);
@@ -157,6 +161,13 @@ pub fn widget_state(
 ) -> anyhow::Result<WidgetState> {
     let mut identity = IdentityVerifier::new(config.widget_secret.clone(), config.enforce_identity)
         .with_max_lifetime(config.identity_max_lifetime_secs);
+    if let Some(secret) = &config.widget_secret
+        && secret.len() < 32
+    {
+        tracing::warn!(
+            "KYCDESK_WIDGET_SECRET is shorter than 32 bytes: a short secret can be guessed offline from one token"
+        );
+    }
     if demo {
         identity = identity.with_demo_key();
     } else if config.widget_secret.is_none() {
@@ -217,8 +228,11 @@ pub fn app(state: WidgetState, hooks: Option<HookState>) -> Router {
     };
     let mut app = widget::router(state);
     if let Some(hook_state) = hooks {
+        // The limit runs before the body is read; the body has a size cap and a deadline.
         app = app.merge(
             hooks::router(hook_state)
+                .layer(DefaultBodyLimit::max(crate::cases::webhook::MAX_BODY_BYTES))
+                .layer(RequestBodyTimeoutLayer::new(WEBHOOK_BODY_TIMEOUT))
                 .route_layer(middleware::from_fn_with_state(limit, limit_webhook)),
         );
     }

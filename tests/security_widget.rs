@@ -519,10 +519,18 @@ async fn guessing_tokens_is_limited() {
     }
     assert_eq!(&answers[..10], &[403; 10]);
     assert_eq!(&answers[10..], &[429, 429], "{answers:?}");
-    // Blocked means blocked: the right token from the same address waits too.
-    let r = post(&server.base, &c.id, Some(&c.token), start_msg("m"), &[]).await;
-    assert_eq!(r.status().as_u16(), 429);
+    let r = post(
+        &server.base,
+        &c.id,
+        Some(&"x".repeat(43)),
+        start_msg("m"),
+        &[],
+    )
+    .await;
     assert!(r.headers().get("retry-after").is_some());
+    // The guesser's address may be an office's or a carrier's: the right token still works.
+    let r = post(&server.base, &c.id, Some(&c.token), start_msg("m"), &[]).await;
+    assert_eq!(r.status().as_u16(), 200);
     // Forged identities count the same way.
     let other = start(&[]).await;
     let c = new_conversation(&other.base, None).await;
@@ -873,4 +881,95 @@ fn health_is_answered_while_eight_large_photos_are_being_checked() {
             "every photo was checked and answered: {seen:?}"
         );
     });
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// An authenticated socket of conversation `c`.
+async fn socket(server: &Server, c: &Issued, identity: Option<&str>) -> Socket {
+    let url = format!(
+        "{}/api/v1/conversations/{}/ws",
+        server.base.replace("http", "ws"),
+        c.id
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    let mut auth = json!({"type": "auth", "conversation_token": c.token});
+    if let Some(identity) = identity {
+        auth["identity"] = json!(identity);
+    }
+    ws.send(Message::Text(auth.to_string().into()))
+        .await
+        .expect("auth");
+    assert_eq!(next_json(&mut ws).await.expect("ready")["type"], "ready");
+    ws
+}
+
+#[tokio::test]
+async fn open_sockets_count_against_the_connection_caps_and_are_forgotten_when_closed() {
+    let server = start(&[("KYCDESK_MAX_CONNECTIONS_PER_CLIENT", "2")]).await;
+    let c = new_conversation(&server.base, None).await;
+    let first = socket(&server, &c, None).await;
+    let second = socket(&server, &c, None).await;
+    assert_eq!(server.state.hub.conversations(), 1);
+    // Two upgraded sockets hold both places: a third connection gets no answer.
+    let mut extra = TcpStream::connect(server.addr).await.expect("connect");
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), extra.read_to_end(&mut buf)).await;
+    assert!(buf.is_empty(), "sockets count as connections");
+    drop(first);
+    drop(second);
+    let mut forgotten = false;
+    for _ in 0..200 {
+        if server.state.hub.conversations() == 0 {
+            forgotten = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(forgotten, "closed sockets are forgotten");
+}
+
+#[tokio::test]
+async fn an_anonymous_socket_gets_nothing_once_a_user_has_signed_in_to_the_conversation() {
+    let server = start(&[]).await;
+    let c = new_conversation(&server.base, None).await;
+    let r = post(&server.base, &c.id, Some(&c.token), start_msg("m1"), &[]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let mut anonymous = socket(&server, &c, None).await;
+    // The visitor signs in on the page: the conversation becomes u_alice's.
+    let alice = identity("u_alice", 600);
+    let r = post(
+        &server.base,
+        &c.id,
+        Some(&c.token),
+        start_msg("m2"),
+        &[("x-kycdesk-identity", &alice)],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 200);
+    // A follow-up for her is pushed: the old anonymous socket is closed instead of told.
+    let key = kycdesk::store::ConversationKey::new("widget", &c.id).expect("key");
+    let mut inbound = kycdesk::runtime::Inbound::new(
+        kycdesk::runtime::Content::Text("/menu".into()),
+        kycdesk::i18n::Lang::ZhCn,
+    );
+    inbound.delivery = kycdesk::runtime::Delivery::Outbox;
+    inbound.user_ref = Some("u_alice".into());
+    server
+        .state
+        .runtime
+        .handle(&key, inbound, chrono::Utc::now())
+        .await
+        .expect("stored");
+    let mut deliverer =
+        kycdesk::runtime::outbox::Deliverer::new(server.state.runtime.store().clone())
+            .with_outlet("widget", server.state.hub.clone());
+    deliverer.pass().await;
+    let frame = next_json(&mut anonymous).await.expect("a frame");
+    assert_eq!(frame["code"], "conversation_of_another_user", "{frame}");
 }

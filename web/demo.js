@@ -13,7 +13,8 @@
     window.addEventListener('kycdesk:identity-expired', function () {
       fetch('/demo/identity', { method: 'POST' })
         .then(function (r) { return r.json(); })
-        .then(function (body) { if (body.identity && window.KycDesk) window.KycDesk.setIdentity(body.identity); });
+        .then(function (body) { if (body.identity && window.KycDesk) window.KycDesk.setIdentity(body.identity); })
+        .catch(function () { /* the widget says the message was not sent, with a retry */ });
     });
   }
   var help = document.getElementById('help');

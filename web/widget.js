@@ -564,7 +564,7 @@
       (err.status === 404 && err.code === 'bad_conversation_id') || (err.status === 409 && err.code === 'conversation_full');
   }
   function identityExpired(err) {
-    return err.status === 403 && /^identity_(expired|lifetime_too_long)$/.test(err.code);
+    return err.status === 403 && err.code === 'identity_expired';
   }
   function forget() {
     visitor = null;
@@ -572,10 +572,24 @@
     dropSocket();
     try { localStorage.removeItem(K_VISITOR); } catch (e) { delete mem[K_VISITOR]; }
   }
-  /** Asks the page for a fresh identity token (once until it answers). */
+  /** Asks the page for a fresh identity token (once until it answers). A page that does not
+   *  answer within half a minute gets the waiting message marked as not sent, with a retry. */
+  var identityTimer = null;
   function askIdentity() {
     if (waitingIdentity) return;
     waitingIdentity = true;
+    clearTimeout(identityTimer);
+    identityTimer = setTimeout(function () {
+      if (!waitingIdentity) return;
+      waitingIdentity = false;
+      st.forbidden = true;
+      updateStatus();
+      var item = queue.shift();
+      if (item) {
+        if (item.el) setMeta(item, 'widget-forbidden', true);
+        item.done(null);
+      }
+    }, 30000);
     try { window.dispatchEvent(new CustomEvent('kycdesk:identity-expired')); } catch (e) { /* old browser */ }
   }
   /** The page's fresh identity token. Another user's token begins that user's own conversation. */
@@ -584,7 +598,13 @@
     var user = userOf(token);
     IDENTITY = token;
     waitingIdentity = false;
+    clearTimeout(identityTimer);
     if (user !== USER) {
+      // Messages typed as the previous user are not sent as the new one.
+      queue.splice(0).forEach(function (item) {
+        if (item.el) setMeta(item, 'widget-forbidden', true);
+        item.done(null);
+      });
       USER = user;
       SCOPE = USER ? 'u:' + USER : 'anon';
       K_VISITOR = NS + 'visitor:' + SCOPE;
@@ -889,10 +909,17 @@
     var f;
     try { f = JSON.parse(data); } catch (e) { return; }
     if (f.type === 'ready') return onReady();
-    if (f.type === 'error' && /^identity_(expired|lifetime_too_long)$/.test(f.code)) {
+    if (f.type === 'error' && f.code === 'identity_expired') {
       if (sock) sock.onclose = null;
       if (ws === sock) ws = null;
       return askIdentity();
+    }
+    // Refusals that reconnecting cannot cure: a bad identity, too many tabs.
+    if (f.type === 'error' && (/^identity_/.test(f.code) || f.code === 'too_many_sockets')) {
+      if (sock) sock.onclose = null;
+      if (ws === sock) ws = null;
+      if (f.code !== 'too_many_sockets') { st.forbidden = true; updateStatus(); }
+      return;
     }
     if (f.type === 'error' && lostConversation({ status: f.code === 'bad_conversation_id' ? 404 : f.code === 'conversation_full' ? 409 : 403, code: f.code })) {
       if (sock) sock.onclose = null;

@@ -45,22 +45,22 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        let mut hops: Vec<IpAddr> = Vec::new();
-        for value in headers.get_all("x-forwarded-for") {
-            let Ok(value) = value.to_str() else {
-                return peer;
-            };
-            for hop in value.split(',') {
-                match parse_hop(hop) {
-                    Some(ip) => hops.push(canonical(ip)),
-                    None => return peer,
-                }
+        // Right to left: our proxies' entries, then the address the first of them saw. Whatever
+        // is further left the client wrote itself, so it is never read, garbled or not.
+        let values: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        for hop in values.iter().rev().flat_map(|v| v.rsplit(',')) {
+            match parse_hop(hop).map(canonical) {
+                Some(ip) if self.trusts(ip) => continue,
+                Some(ip) => return ip,
+                // Garbage where a proxy of ours should have written: trust nothing further.
+                None => return peer,
             }
         }
-        hops.into_iter()
-            .rev()
-            .find(|ip| !self.trusts(*ip))
-            .unwrap_or(peer)
+        peer
     }
 }
 
@@ -130,6 +130,11 @@ mod tests {
         assert_eq!(
             proxies.client(ip("10.0.0.1"), &forwarded("garbage")),
             ip("10.0.0.1")
+        );
+        // Garbage the client wrote in front does not make it count as the proxy.
+        assert_eq!(
+            proxies.client(ip("10.0.0.1"), &forwarded("garbage, 203.0.113.9")),
+            ip("203.0.113.9")
         );
         assert_eq!(
             proxies.client(ip("10.0.0.1"), &forwarded("[2001:db8::1]:443")),

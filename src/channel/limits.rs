@@ -4,11 +4,9 @@
 //! per address and per user per day. GCRA limiters (governor) keyed per bucket; buckets not used
 //! recently are forgotten by [`Limits::forget_idle`], so memory follows the active clients.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -94,13 +92,8 @@ pub struct Limits {
     webhook: DefaultKeyedRateLimiter<IpAddr>,
     new_per_address: DefaultKeyedRateLimiter<IpAddr>,
     new_per_user: DefaultKeyedRateLimiter<String>,
-    /// Addresses that used up their failed checks, until when.
-    blocked: Mutex<HashMap<IpAddr, Instant>>,
     clock: DefaultClock,
 }
-
-/// Bound on the blocked-address map (expired entries are dropped first).
-const MAX_BLOCKED: usize = 100_000;
 
 impl std::fmt::Debug for Limits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -109,7 +102,12 @@ impl std::fmt::Debug for Limits {
 }
 
 /// One bucket per IPv4 address, and per /64 for IPv6 (one subscriber usually holds a whole /64).
-fn bucket(ip: IpAddr) -> IpAddr {
+/// IPv4 addresses mapped into IPv6 count as the IPv4 address.
+pub fn bucket(ip: IpAddr) -> IpAddr {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
     match ip {
         IpAddr::V6(v6) => {
             let mut segments = v6.segments();
@@ -142,7 +140,6 @@ impl Limits {
             webhook: RateLimiter::keyed(settings.webhook.quota()),
             new_per_address: RateLimiter::keyed(settings.new_per_address.quota()),
             new_per_user: RateLimiter::keyed(settings.new_per_user.quota()),
-            blocked: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
         }
     }
@@ -166,35 +163,17 @@ impl Limits {
         }
     }
 
-    /// Whether `client` may try a token at all: not while it is blocked for failing too often.
-    /// (Checked before verifying, so that a guesser's attempts are not even looked at.)
-    pub fn may_try_token(&self, client: IpAddr) -> Result<(), Limited> {
-        let blocked = self.blocked.lock().unwrap_or_else(|p| p.into_inner());
-        match blocked.get(&bucket(client)) {
-            Some(until) if *until > Instant::now() => Err(Limited {
-                limit: "failed_checks",
-                retry_after: until.saturating_duration_since(Instant::now()),
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// A failed identity or conversation-token check by `client`; once its allowance is used
-    /// up, the address is blocked from trying tokens until a try is allowed again.
+    /// A failed identity or conversation-token check by `client`: within the allowance the
+    /// caller answers 403, beyond it 429. A valid token is never refused for its address's
+    /// failures (an office or a carrier's NAT shares one address), so guessing only gets slower
+    /// answers; with 256-bit tokens it gets nothing else either.
     pub fn token_failed(&self, client: IpAddr) -> Result<(), Limited> {
-        let key = bucket(client);
-        let result = check(&self.failed_checks, &self.clock, &key, "failed_checks");
-        if let Err(limited) = result {
-            let mut blocked = self.blocked.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            if blocked.len() >= MAX_BLOCKED {
-                blocked.retain(|_, until| *until > now);
-            }
-            if blocked.len() < MAX_BLOCKED {
-                blocked.insert(key, now + limited.retry_after);
-            }
-        }
-        result
+        check(
+            &self.failed_checks,
+            &self.clock,
+            &bucket(client),
+            "failed_checks",
+        )
     }
 
     /// A webhook delivery from `client`.
@@ -235,11 +214,6 @@ impl Limits {
         self.per_user.shrink_to_fit();
         self.failed_checks.shrink_to_fit();
         self.webhook.shrink_to_fit();
-        let now = Instant::now();
-        self.blocked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, until| *until > now);
     }
 }
 
@@ -287,21 +261,23 @@ mod tests {
     }
 
     #[test]
-    fn failing_token_checks_blocks_the_address_before_it_tries_again() {
+    fn failed_token_checks_are_limited_per_address() {
         let limits = Limits::new(&LimitSettings {
             failed_checks: Rate::new(0.01, 2),
             ..LimitSettings::default()
         });
         let guesser = ip("203.0.113.9");
-        assert!(limits.may_try_token(guesser).is_ok());
         assert!(limits.token_failed(guesser).is_ok());
         assert!(limits.token_failed(guesser).is_ok());
-        assert!(limits.token_failed(guesser).is_err());
         assert_eq!(
-            limits.may_try_token(guesser).map_err(|l| l.limit),
+            limits.token_failed(guesser).map_err(|l| l.limit),
             Err("failed_checks")
         );
-        assert!(limits.may_try_token(ip("203.0.113.10")).is_ok());
+        assert!(limits.token_failed(ip("203.0.113.10")).is_ok());
+        assert!(
+            limits.token_failed(ip("::ffff:203.0.113.9")).is_err(),
+            "the same address written as IPv6"
+        );
     }
 
     #[test]

@@ -61,6 +61,11 @@ struct Slot {
     ip: Option<IpAddr>,
 }
 
+/// A connection's place under both caps. Each request carries a handle to it: a WebSocket keeps
+/// one for as long as it is open, since hyper forgets the connection once it is upgraded.
+#[derive(Clone)]
+pub struct ConnectionHold(#[allow(dead_code)] Arc<(Slot, tokio::sync::OwnedSemaphorePermit)>);
+
 impl PerClient {
     fn enter(self: &Arc<Self>, ip: IpAddr, limits: &ConnectionLimits) -> Option<Slot> {
         if limits.trusted.trusts(ip) {
@@ -69,6 +74,8 @@ impl PerClient {
                 ip: None,
             });
         }
+        // One bucket per IPv4 address or IPv6 /64, as for the rate limits.
+        let ip = super::limits::bucket(ip);
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let n = open.entry(ip).or_insert(0);
         if *n >= limits.per_client {
@@ -140,10 +147,13 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let hold = ConnectionHold(Arc::new((slot, permit)));
+        let held = hold.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request
                 .extensions_mut()
                 .insert(ConnectInfo::<SocketAddr>(peer));
+            request.extensions_mut().insert(held.clone());
             app.clone().oneshot(request)
         });
         let builder = builder.clone();
@@ -164,8 +174,7 @@ pub async fn serve(
             if let Err(e) = ended {
                 tracing::debug!(error = %e, "a connection ended with an error");
             }
-            drop(slot);
-            drop(permit);
+            drop(hold);
             drop(counted);
         });
     }

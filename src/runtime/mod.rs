@@ -223,6 +223,10 @@ impl Runtime {
                 stored_bytes: 0,
             },
         };
+        // A full conversation does no more work at all (no photo check, no lookup).
+        if conversation.stored_bytes >= self.quota_bytes {
+            return Err(RuntimeError::ConversationFull);
+        }
         if inbound.user_ref.is_some() {
             conversation.user_ref = inbound.user_ref.clone();
         }

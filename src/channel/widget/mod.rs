@@ -289,10 +289,6 @@ pub(crate) fn check_claims(
     token: Option<&str>,
 ) -> Result<Option<identity::Claims>, Problem> {
     state
-        .limits
-        .may_try_token(client)
-        .map_err(Problem::limited)?;
-    state
         .identity
         .verify_claims(token, Utc::now().timestamp())
         .map_err(|e: IdentityError| {
@@ -321,10 +317,6 @@ pub(crate) fn check_conversation(
     id: &str,
     token: Option<&str>,
 ) -> Result<ConversationKey, Problem> {
-    state
-        .limits
-        .may_try_token(client)
-        .map_err(Problem::limited)?;
     match state.access.verify(id, token) {
         Ok(()) => {}
         Err(e @ AccessError::BadId) => {
@@ -649,6 +641,7 @@ async fn transcript(
 async fn websocket(
     State(state): State<WidgetState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    hold: Option<axum::Extension<super::listener::ConnectionHold>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -669,7 +662,11 @@ async fn websocket(
         .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(64 * 1024)
-        .on_upgrade(move |socket| socket::run(socket, state, id, client)))
+        .on_upgrade(move |socket| async move {
+            // The socket keeps its connection's place under the connection caps until it closes.
+            socket::run(socket, state, id, client).await;
+            drop(hold);
+        }))
 }
 
 #[derive(Deserialize)]
@@ -716,6 +713,11 @@ struct DemoQuery {
     demo_user: Option<String>,
 }
 
+/// A demo identity lives an hour, or less when tokens may not live that long.
+fn demo_lifetime(state: &WidgetState) -> i64 {
+    DEMO_IDENTITY_SECS.min(state.identity.max_lifetime_secs)
+}
+
 /// The demo user every demo identity names.
 pub const DEMO_USER: &str = "u_demo";
 
@@ -728,7 +730,7 @@ async fn demo_page(State(state): State<WidgetState>, Query(q): Query<DemoQuery>)
     let token = if q.demo_user.is_some() {
         state
             .identity
-            .issue_demo(DEMO_USER, Utc::now().timestamp() + DEMO_IDENTITY_SECS)
+            .issue_demo(DEMO_USER, Utc::now().timestamp() + demo_lifetime(&state))
             .unwrap_or_default()
     } else {
         String::new()
@@ -751,7 +753,7 @@ async fn demo_identity(
     state.limits.request(client).map_err(Problem::limited)?;
     let token = state
         .identity
-        .issue_demo(DEMO_USER, Utc::now().timestamp() + DEMO_IDENTITY_SECS)
+        .issue_demo(DEMO_USER, Utc::now().timestamp() + demo_lifetime(&state))
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", "not in demo mode"))?;
     Ok(Json(json!({ "identity": token })).into_response())
 }

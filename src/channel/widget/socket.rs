@@ -1,5 +1,5 @@
-//! The widget's WebSocket: pushes (follow-ups, agent messages, typing, queue position) and,
-//! optionally, sending messages.
+//! The widget's WebSocket: pushes (follow-ups now; agent messages, typing and queue updates with
+//! the human handoff) and, optionally, sending messages.
 //!
 //! The URL holds only the conversation's id; the first frame authenticates:
 //! `{"type": "auth", "conversation_token": "...", "identity": "<signed identity, optional>"}`,
@@ -37,6 +37,8 @@ const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// A socket that has sent nothing for this long (three missed pings) is closed.
 const SILENT_LIMIT: Duration = Duration::from_secs(80);
+/// Open sockets per conversation (a visitor's tabs); more are refused.
+const SOCKETS_PER_CONVERSATION: usize = 8;
 
 /// The open sockets of each conversation (a visitor may have several tabs).
 #[derive(Default)]
@@ -45,11 +47,33 @@ pub struct Hub {
 }
 
 impl Hub {
-    fn join(&self, key: &ConversationKey) -> mpsc::Receiver<String> {
-        let (tx, rx) = mpsc::channel(QUEUE);
+    /// A new socket of the conversation, or `None` when it already has its maximum open.
+    fn join(&self, key: &ConversationKey) -> Option<mpsc::Receiver<String>> {
         let mut sockets = self.sockets.lock().unwrap_or_else(|p| p.into_inner());
-        sockets.entry(key.clone()).or_default().push(tx);
-        rx
+        let list = sockets.entry(key.clone()).or_default();
+        list.retain(|tx| !tx.is_closed());
+        if list.len() >= SOCKETS_PER_CONVERSATION {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(QUEUE);
+        list.push(tx);
+        Some(rx)
+    }
+
+    /// Forgets the closed sockets of a conversation (called when one ends).
+    fn leave(&self, key: &ConversationKey) {
+        let mut sockets = self.sockets.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(list) = sockets.get_mut(key) {
+            list.retain(|tx| !tx.is_closed());
+            if list.is_empty() {
+                sockets.remove(key);
+            }
+        }
+    }
+
+    /// How many conversations have an open socket (for tests and metrics).
+    pub fn conversations(&self) -> usize {
+        self.sockets.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Sends a frame to every open socket of a conversation; returns how many took it.
@@ -188,14 +212,30 @@ pub async fn run(socket: WebSocket, state: WidgetState, id: String, client: IpAd
     let Ok(Some(first)) = first else {
         return refuse(sink, "auth_required", "authenticate within 10 seconds").await;
     };
-    let mut session = match authenticate(&state, &id, client, &first).await {
+    let session = match authenticate(&state, &id, client, &first).await {
         Ok(session) => session,
         Err(problem) => return refuse(sink, problem.code(), "not authorised").await,
     };
     if !send(&mut sink, json!({"type": "ready"})).await {
         return;
     }
-    let mut pushes = state.hub.join(&session.key);
+    let Some(pushes) = state.hub.join(&session.key) else {
+        return refuse(sink, "too_many_sockets", "close another tab of this chat").await;
+    };
+    let key = session.key.clone();
+    serve_session(sink, stream, pushes, &state, &id, client, session).await;
+    state.hub.leave(&key);
+}
+
+async fn serve_session(
+    mut sink: Sink,
+    mut stream: futures::stream::SplitStream<WebSocket>,
+    mut pushes: mpsc::Receiver<String>,
+    state: &WidgetState,
+    id: &str,
+    client: IpAddr,
+    mut session: Session,
+) {
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     loop {
@@ -203,6 +243,18 @@ pub async fn run(socket: WebSocket, state: WidgetState, id: String, client: IpAd
         tokio::select! {
             push = pushes.recv() => {
                 let Some(frame) = push else { break };
+                // An anonymous socket of a conversation a user has since signed in to must not
+                // receive what is now theirs.
+                if session.user_ref.is_none()
+                    && let Err(e) = state.runtime.authorize(&session.key, None).await
+                {
+                    let code = if matches!(e, RuntimeError::NotOwner) {
+                        "conversation_of_another_user"
+                    } else {
+                        "store_unavailable"
+                    };
+                    return refuse(sink, code, "not authorised").await;
+                }
                 if sink.send(Message::Text(frame.into())).await.is_err() {
                     break;
                 }
@@ -217,7 +269,14 @@ pub async fn run(socket: WebSocket, state: WidgetState, id: String, client: IpAd
                 };
                 if is_auth(&text) {
                     // A fresh identity for the same conversation (the page got a new token).
-                    match authenticate(&state, &id, client, &text).await {
+                    if let Err(limited) = state.limits.request(client) {
+                        let frame = json!({"type": "error", "code": "rate_limited", "retry_after": limited.retry_after.as_secs().max(1)});
+                        if !send(&mut sink, frame).await {
+                            break;
+                        }
+                        continue;
+                    }
+                    match authenticate(state, id, client, &text).await {
                         Ok(renewed) => {
                             session = renewed;
                             if !send(&mut sink, json!({"type": "ready"})).await {
@@ -228,7 +287,7 @@ pub async fn run(socket: WebSocket, state: WidgetState, id: String, client: IpAd
                     }
                     continue;
                 }
-                let reply = handle_frame(&state, &session, client, &text).await;
+                let reply = handle_frame(state, &session, client, &text).await;
                 if sink.send(Message::Text(reply.into())).await.is_err() {
                     break;
                 }
