@@ -450,9 +450,9 @@ async fn the_store_counts_the_transcript_bytes_of_each_conversation() {
         .expect("exists")
         .stored_bytes;
     assert!(after_two > after_one, "{after_two} > {after_one}");
-    // Whatever a caller puts in the field, the store keeps its own count.
-    let mut conversation = store.load(&k).await.expect("load").expect("exists");
-    conversation.stored_bytes = 0;
+    // A commit adds its entries' bytes to the count the conversation was loaded with: one
+    // without entries adds nothing.
+    let conversation = store.load(&k).await.expect("load").expect("exists");
     store
         .commit_turn(kycdesk::store::TurnCommit {
             key: k.clone(),

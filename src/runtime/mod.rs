@@ -279,7 +279,6 @@ impl Runtime {
             tracing::warn!(conversation = %key, "a conversation reached its storage quota");
             return Err(RuntimeError::ConversationFull);
         }
-        conversation.stored_bytes += turn_bytes;
         let commit = TurnCommit {
             key: key.clone(),
             conversation,

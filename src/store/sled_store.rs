@@ -12,7 +12,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
 
 use super::codec::{open, seal};
 use super::erase::{linked_conversations, purge_before, remove_records};
@@ -227,6 +226,12 @@ impl SledStore {
             }
             None => None,
         };
+        // The stored size: what the conversation had when the runtime loaded it (under the
+        // conversation's lock, so no other turn counts meanwhile) plus this turn's entries. A
+        // purge running at the same moment may be counted late; the count errs on the high side.
+        let mut conversation = commit.conversation.clone();
+        conversation.stored_bytes = conversation.stored_bytes.saturating_add(added);
+        let sealed_conversation = seal(&k, &conversation)?;
         let user_link = commit
             .conversation
             .user_ref
@@ -254,21 +259,7 @@ impl SledStore {
             )
                 .transaction(
                     |(conversations, transcripts, replies, outbox_tree, users)| {
-                        // The stored size is the store's count, read here so a concurrent purge
-                        // and this turn both count.
-                        let before = match conversations.get(hashed)? {
-                            Some(raw) => {
-                                open::<StoredConversation>(&k, &raw, "conversation")
-                                    .map_err(ConflictableTransactionError::Abort)?
-                                    .stored_bytes
-                            }
-                            None => 0,
-                        };
-                        let mut conversation = commit.conversation.clone();
-                        conversation.stored_bytes = before.saturating_add(added);
-                        let sealed =
-                            seal(&k, &conversation).map_err(ConflictableTransactionError::Abort)?;
-                        conversations.insert(&hashed, sealed)?;
+                        conversations.insert(&hashed, sealed_conversation.as_slice())?;
                         for (ek, ev) in &entries {
                             transcripts.insert(ek.as_slice(), ev.as_slice())?;
                         }

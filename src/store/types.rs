@@ -83,8 +83,8 @@ pub struct StoredConversation {
     /// The sequence number the next transcript entry gets.
     pub next_seq: u64,
     /// The bytes of transcript entries stored for this conversation (for a per-conversation
-    /// quota). Kept by the store: a commit's value is replaced by the stored count plus the
-    /// entries it adds, and the retention purge subtracts what it removes.
+    /// quota). Kept by the store: a commit adds the bytes of the entries it writes to the value
+    /// the conversation was loaded with, and the retention purge subtracts what it removes.
     #[serde(default)]
     pub stored_bytes: u64,
 }
