@@ -244,13 +244,12 @@ async fn a_broken_api_gets_an_honest_answer_and_the_flow_carries_on() {
             common::said(&turn)
         );
         assert_eq!(turn.node, "verification_failed.which", "{fault}");
+        // The conversation is u_demo's: the next message is from u_demo too.
+        let mut inbound = Inbound::new(Content::Button("photo".into()), lang);
+        inbound.user_ref = Some("u_demo".into());
         let next = world
             .runtime
-            .handle(
-                &key,
-                Inbound::new(Content::Button("photo".into()), lang),
-                chrono::Utc::now(),
-            )
+            .handle(&key, inbound, chrono::Utc::now())
             .await
             .expect("stored");
         assert_eq!(
@@ -274,13 +273,11 @@ async fn a_webhook_tells_the_subscriber_once_and_records_a_verified_resolution()
     )
     .await;
     assert_eq!(turn.node, "status.pending", "{}", common::said(&turn));
+    let mut inbound = Inbound::new(Content::Button("notify".into()), Lang::En);
+    inbound.user_ref = Some("u_pending".into());
     let turn = world
         .runtime
-        .handle(
-            &key,
-            Inbound::new(Content::Button("notify".into()), Lang::En),
-            chrono::Utc::now(),
-        )
+        .handle(&key, inbound, chrono::Utc::now())
         .await
         .expect("stored");
     assert_eq!(turn.node, "status.subscribed", "{}", common::said(&turn));

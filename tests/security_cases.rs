@@ -339,13 +339,11 @@ async fn a_follow_up_is_told_only_to_the_holder_and_others_are_dropped() {
     )
     .await;
     assert_eq!(turn.node, "status.pending", "{}", common::said(&turn));
+    let mut notify = Inbound::new(Content::Button("notify".into()), Lang::En);
+    notify.user_ref = Some("u_pending".into());
     let turn = world
         .runtime
-        .handle(
-            &holder,
-            Inbound::new(Content::Button("notify".into()), Lang::En),
-            now,
-        )
+        .handle(&holder, notify, now)
         .await
         .expect("stored");
     assert_eq!(turn.node, "status.subscribed", "{}", common::said(&turn));

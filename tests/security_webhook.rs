@@ -56,12 +56,10 @@ async fn world() -> World {
         .await
         .expect("stored");
     assert_eq!(turn.node, "status.pending", "{}", common::said(&turn));
+    let mut notify = Inbound::new(Content::Button("notify".into()), Lang::En);
+    notify.user_ref = Some("u_pending".into());
     let turn = runtime
-        .handle(
-            &key,
-            Inbound::new(Content::Button("notify".into()), Lang::En),
-            chrono::Utc::now(),
-        )
+        .handle(&key, notify, chrono::Utc::now())
         .await
         .expect("stored");
     assert_eq!(turn.node, "status.subscribed", "{}", common::said(&turn));
