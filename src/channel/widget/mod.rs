@@ -1,9 +1,12 @@
-//! The web widget channel: the chat API, the WebSocket, the widget script and the demo page, all
-//! behind the same guards (origins, identity, rate limits, size limits, security headers).
+//! The web widget channel: the chat API, the WebSocket, the widget script and (in demo mode) the
+//! demo page, all behind the same guards (origins, conversation tokens, identity, rate limits,
+//! size limits, security headers).
 //!
 //! Routes (see README.md, "The chat API"):
+//! - `POST /api/v1/conversations` (a new conversation and its token)
 //! - `POST /api/v1/conversations/{id}/messages`, `POST …/photo`, `GET …/transcript`, `GET …/ws`
-//! - `GET /api/v1/widget/texts?lang=`, `GET /widget.js`, `GET /`, `GET /healthz`, `GET /readyz`
+//! - `GET /api/v1/widget/texts?lang=`, `GET /widget.js`, `GET /healthz`, `GET /readyz`
+//! - demo mode only: `GET /`, `GET /demo.js`, `POST /demo/identity`
 
 pub mod access;
 pub mod guard;
