@@ -263,6 +263,11 @@ pub async fn serve(
     // With a webhook the backend tells us; without one we ask, at a modest interval.
     let (hooks, polling) = match &config.webhook_secret {
         Some(secret) => {
+            if secret.len() < 32 {
+                tracing::warn!(
+                    "KYCDESK_WEBHOOK_SECRET is shorter than 32 bytes: a short secret can be guessed offline from one delivery"
+                );
+            }
             let hook_state = HookState {
                 followups,
                 secret: Arc::new(secret.clone()),
