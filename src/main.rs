@@ -198,6 +198,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let key = ConversationKey::new("terminal", &id)
                 .with_context(|| format!("`{id}` is not a conversation id"))?;
             eprintln!("conversation {key} (continue it later with: kycdesk chat --resume {id})");
+            // The terminal is the operator's own: a resumed conversation goes on as the wallet
+            // user it is linked to (the runtime refuses anyone else on a linked conversation).
+            let user_ref = match user_ref {
+                Some(user_ref) => Some(user_ref),
+                None => store
+                    .load(&key)
+                    .await
+                    .context("cannot read the conversation to resume")?
+                    .and_then(|c| c.user_ref),
+            };
             // The demo sandbox's made-up cases are open to all; a real case API's to the holder.
             let access = backend.case_access();
             let actions = BotActions::new(PhotoConfig::default())

@@ -199,6 +199,37 @@ fn an_invalid_flow_set_stops_chat_with_the_same_messages_as_check() {
 }
 
 #[test]
+fn a_linked_conversation_resumes_as_its_user() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    chat_in(
+        dir.path(),
+        &[
+            "--json",
+            "--lang",
+            "en",
+            "--resume",
+            "u1",
+            "--user-ref",
+            "u_demo",
+        ],
+        "{\"button\": \"sms\"}\n",
+    );
+    // Without --user-ref the terminal goes on as the conversation's user, not as a stranger.
+    let (turns, _) = chat_in(
+        dir.path(),
+        &["--json", "--resume", "u1"],
+        "{\"text\": \"2\"}\n",
+    );
+    assert!(
+        turns[1]["node"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("sms_code.")),
+        "{}",
+        turns[1]
+    );
+}
+
+#[test]
 fn a_conversation_resumes_after_the_process_ends() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (turns, stderr) = chat_in(

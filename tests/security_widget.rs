@@ -348,19 +348,7 @@ async fn a_socket_is_closed_when_its_identity_expires() {
     let server = start(&[]).await;
     let alice = identity("u_alice", 2);
     let c = new_conversation(&server.base, Some(&alice)).await;
-    let url = format!(
-        "{}/api/v1/conversations/{}/ws",
-        server.base.replace("http", "ws"),
-        c.id
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .expect("connect");
-    let auth = json!({"type": "auth", "conversation_token": c.token, "identity": alice});
-    ws.send(Message::Text(auth.to_string().into()))
-        .await
-        .expect("send");
-    assert_eq!(next_json(&mut ws).await.expect("ready")["type"], "ready");
+    let mut ws = socket(&server, &c, Some(&alice)).await;
     // Nothing else is sent: the next thing the server says is that the identity ran out.
     assert_eq!(
         next_json(&mut ws).await.expect("expiry")["code"],
@@ -972,4 +960,27 @@ async fn an_anonymous_socket_gets_nothing_once_a_user_has_signed_in_to_the_conve
     deliverer.pass().await;
     let frame = next_json(&mut anonymous).await.expect("a frame");
     assert_eq!(frame["code"], "conversation_of_another_user", "{frame}");
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_refused_as_too_large() {
+    let server = start(&[]).await;
+    let c = new_conversation(&server.base, None).await;
+    // No Content-Length to refuse from: the limit is found while reading.
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let chunk = "x".repeat(70 * 1024);
+    let request = format!(
+        "POST /api/v1/conversations/{}/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         X-Kycdesk-Conversation: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+         {:x}\r\n{chunk}\r\n0\r\n\r\n",
+        c.id,
+        c.token,
+        chunk.len()
+    );
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("too_large"), "{answer}");
 }

@@ -445,8 +445,9 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Bytes,
         return Err(too_large());
     }
     axum::body::to_bytes(body, max).await.map_err(|e| {
-        let text = e.to_string();
-        if text.contains("length limit") {
+        let over_limit = std::error::Error::source(&e)
+            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+        if over_limit {
             too_large()
         } else {
             Problem::new(
