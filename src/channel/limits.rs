@@ -31,7 +31,7 @@ impl Rate {
         }
     }
 
-    fn quota(self) -> Quota {
+    pub(crate) fn quota(self) -> Quota {
         let burst = NonZeroU32::new(self.burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let period = Duration::from_secs_f64(1.0 / self.per_second.max(1e-9));
         Quota::with_period(period)

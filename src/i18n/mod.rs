@@ -120,6 +120,15 @@ impl Locales {
         key.to_string()
     }
 
+    /// The attribute `attribute` of `key` in `lang` (no fallback: callers list keys of `lang`).
+    pub fn render_attribute(&self, lang: Lang, key: &str, attribute: &str) -> Option<String> {
+        let bundle = self.bundles.get(&lang)?;
+        let pattern = bundle.get_message(key)?.get_attribute(attribute)?.value();
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, None, &mut errors);
+        Some(text.into_owned())
+    }
+
     fn try_render(&self, lang: Lang, key: &str, args: &[(String, String)]) -> Option<String> {
         let bundle = self.bundles.get(&lang)?;
         let pattern = bundle.get_message(key)?.value()?;

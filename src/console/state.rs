@@ -1,0 +1,98 @@
+//! What every console handler shares, and the settings it is built from.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use super::clock::Clock;
+use super::sessions::{SessionSettings, Sessions};
+use super::throttle::{LoginThrottle, ThrottleSettings};
+use crate::channel::client_addr::TrustedProxies;
+use crate::channel::widget::guard::AllowedOrigins;
+use crate::i18n::Locales;
+use crate::store::Store;
+
+/// When the session cookie carries `Secure`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CookieSecure {
+    Always,
+    Never,
+    /// When the request came over TLS: kycdesk speaks plain HTTP itself, so that is when a
+    /// trusted proxy says `X-Forwarded-Proto: https`.
+    #[default]
+    Auto,
+}
+
+impl CookieSecure {
+    /// `always`, `never` or `auto`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "always" => Some(Self::Always),
+            "never" => Some(Self::Never),
+            "auto" => Some(Self::Auto),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleSettings {
+    pub sessions: SessionSettings,
+    pub throttle: ThrottleSettings,
+    pub cookie_secure: CookieSecure,
+}
+
+#[derive(Clone)]
+pub struct ConsoleState {
+    pub store: Arc<dyn Store>,
+    pub sessions: Arc<Sessions>,
+    pub throttle: Arc<LoginThrottle>,
+    pub settings: Arc<ConsoleSettings>,
+    pub locales: Arc<Locales>,
+    /// The reverse proxies whose forwarded-for and forwarded-proto headers are believed.
+    pub proxies: TrustedProxies,
+    /// The server's configured public origin(s): accepted as the origin of live sockets.
+    pub public_origins: AllowedOrigins,
+    pub clock: Clock,
+    /// Password hashes checked at once: each takes a core for tens of milliseconds, so a flood
+    /// of logins from many addresses queues here instead of starving everything else.
+    pub hashing: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for ConsoleState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleState")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConsoleState {
+    /// `public_origin` is `KYCDESK_PUBLIC_ORIGIN` (comma-separated, may be empty).
+    pub fn new(
+        store: Arc<dyn Store>,
+        locales: Arc<Locales>,
+        settings: ConsoleSettings,
+        proxies: TrustedProxies,
+        public_origin: &str,
+    ) -> Self {
+        let hashers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        Self {
+            store,
+            sessions: Arc::new(Sessions::new(settings.sessions)),
+            throttle: Arc::new(LoginThrottle::new(settings.throttle.clone())),
+            settings: Arc::new(settings),
+            locales,
+            proxies,
+            public_origins: AllowedOrigins::parse(public_origin),
+            clock: Clock::system(),
+            hashing: Arc::new(Semaphore::new(hashers)),
+        }
+    }
+
+    /// The same state on another clock (tests move time forward).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+}

@@ -1,0 +1,1 @@
+// The console app is built separately.
