@@ -84,7 +84,7 @@ async fn every_route_refuses_a_caller_without_a_session() {
         assert_eq!(answer.code(), "no_session", "{method} {path}");
         assert!(answer.json["message"].is_string(), "{method} {path}");
         let answer = console
-            .call(call_for(&method, &path, &body).as_(&forged))
+            .call(call_for(&method, &path, &body).signed(&forged))
             .await;
         assert_eq!(
             answer.status,
@@ -106,7 +106,7 @@ async fn every_post_needs_the_sessions_csrf_token() {
     for (method, path, body) in api_routes().into_iter().filter(|r| r.0 == Method::POST) {
         for csrf in [None, Some("wrong"), Some(other.csrf.as_str())] {
             let answer = console
-                .call(call_for(&method, &path, &body).as_without_csrf(&alice, csrf))
+                .call(call_for(&method, &path, &body).signed_with_csrf(&alice, csrf))
                 .await;
             assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path} with {csrf:?}");
             assert_eq!(answer.code(), "csrf", "{path}");
@@ -123,13 +123,15 @@ async fn every_post_needs_the_sessions_csrf_token() {
             .expect("bob")
             .disabled
     );
-    let me = console.call(Call::get("/console/api/me").as_(&alice)).await;
+    let me = console
+        .call(Call::get("/console/api/me").signed(&alice))
+        .await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.json["agent"]["login"], "alice");
     assert_eq!(me.json["csrf"], alice.csrf.as_str());
     // With the token, a POST goes through.
     let out = console
-        .call(Call::post("/console/api/logout").as_(&alice))
+        .call(Call::post("/console/api/logout").signed(&alice))
         .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
 }
@@ -145,17 +147,19 @@ async fn each_login_makes_a_new_session_and_ends_the_old_one() {
         .call(
             Call::post("/console/api/login")
                 .json(json!({"login": "alice", "password": PASSWORD}))
-                .as_without_csrf(&first, None),
+                .signed_with_csrf(&first, None),
         )
         .await;
     assert_eq!(again.status, StatusCode::OK);
     let second = signed_from(&again);
     assert_ne!(first.cookie, second.cookie);
     assert_ne!(first.csrf, second.csrf);
-    let old = console.call(Call::get("/console/api/me").as_(&first)).await;
+    let old = console
+        .call(Call::get("/console/api/me").signed(&first))
+        .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED, "the old id is dead");
     let new = console
-        .call(Call::get("/console/api/me").as_(&second))
+        .call(Call::get("/console/api/me").signed(&second))
         .await;
     assert_eq!(new.status, StatusCode::OK);
     assert_eq!(
@@ -165,7 +169,7 @@ async fn each_login_makes_a_new_session_and_ends_the_old_one() {
     );
     // Logout ends the session and clears the cookie.
     let out = console
-        .call(Call::post("/console/api/logout").as_(&second))
+        .call(Call::post("/console/api/logout").signed(&second))
         .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     assert!(
@@ -174,7 +178,7 @@ async fn each_login_makes_a_new_session_and_ends_the_old_one() {
             .any(|c| c.starts_with("kycdesk_console=;") && c.contains("Max-Age=0"))
     );
     let after = console
-        .call(Call::get("/console/api/me").as_(&second))
+        .call(Call::get("/console/api/me").signed(&second))
         .await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
 }
@@ -239,7 +243,7 @@ async fn strict_headers_on_pages_answers_and_errors() {
         Call::get("/console"),
         Call::get("/console/app.js"),
         Call::get("/console/app.css"),
-        Call::get("/console/api/me").as_(&signed),
+        Call::get("/console/api/me").signed(&signed),
         Call::get("/console/api/me"),
         Call::get("/console/api/nothing-here"),
     ];
@@ -466,7 +470,7 @@ async fn passwords_appear_in_no_answer_log_or_audit_record() {
     answers.push(good);
     answers.push(
         console
-            .call(Call::post("/console/api/admin/agents").as_(&admin).json(json!({
+            .call(Call::post("/console/api/admin/agents").signed(&admin).json(json!({
                 "login": "dave", "display_name": "Dave", "password": "brand new password for dave",
                 "role": "agent", "languages": ["en"], "capacity": 2
             })))
@@ -476,7 +480,7 @@ async fn passwords_appear_in_no_answer_log_or_audit_record() {
         console
             .call(
                 Call::post("/console/api/admin/agents/bob/password")
-                    .as_(&admin)
+                    .signed(&admin)
                     .json(json!({"password": "a new password for bob!"})),
             )
             .await,
@@ -484,7 +488,7 @@ async fn passwords_appear_in_no_answer_log_or_audit_record() {
     let weak = console
         .call(
             Call::post("/console/api/admin/agents/bob/password")
-                .as_(&admin)
+                .signed(&admin)
                 .json(json!({"password": "short"})),
         )
         .await;
@@ -492,10 +496,10 @@ async fn passwords_appear_in_no_answer_log_or_audit_record() {
     assert_eq!(weak.code(), "weak_password");
     answers.push(weak);
     let audit = console
-        .call(Call::get("/console/api/admin/audit").as_(&admin))
+        .call(Call::get("/console/api/admin/audit").signed(&admin))
         .await;
     let csv = console
-        .call(Call::get("/console/api/admin/audit.csv").as_(&admin))
+        .call(Call::get("/console/api/admin/audit.csv").signed(&admin))
         .await;
     answers.push(audit);
     answers.push(csv);
@@ -536,7 +540,7 @@ async fn admin_routes_refuse_an_agent() {
     {
         let path = path.replace("/bob/", "/carol/");
         let answer = console
-            .call(call_for(&method, &path, &body).as_(&bob))
+            .call(call_for(&method, &path, &body).signed(&bob))
             .await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(answer.code(), "forbidden", "{path}");
@@ -560,12 +564,12 @@ async fn a_disabled_agent_or_a_reset_password_ends_sessions_at_once() {
     let bob = console.login("bob").await;
     let bob_again = console.login("bob").await;
     let disable = console
-        .call(Call::post("/console/api/admin/agents/bob/disable").as_(&admin))
+        .call(Call::post("/console/api/admin/agents/bob/disable").signed(&admin))
         .await;
     assert_eq!(disable.status, StatusCode::OK);
     for session in [&bob, &bob_again] {
         let me = console
-            .call(Call::get("/console/api/me").as_(session))
+            .call(Call::get("/console/api/me").signed(session))
             .await;
         assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     }
@@ -574,7 +578,7 @@ async fn a_disabled_agent_or_a_reset_password_ends_sessions_at_once() {
         StatusCode::UNAUTHORIZED
     );
     let enable = console
-        .call(Call::post("/console/api/admin/agents/bob/enable").as_(&admin))
+        .call(Call::post("/console/api/admin/agents/bob/enable").signed(&admin))
         .await;
     assert_eq!(enable.status, StatusCode::OK);
     let bob = console.login("bob").await;
@@ -592,7 +596,9 @@ async fn a_disabled_agent_or_a_reset_password_ends_sessions_at_once() {
         .save_agent(stored.clone())
         .await
         .expect("saved");
-    let me = console.call(Call::get("/console/api/me").as_(&bob)).await;
+    let me = console
+        .call(Call::get("/console/api/me").signed(&bob))
+        .await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     stored.disabled = false;
     console.store.save_agent(stored).await.expect("saved");
@@ -601,12 +607,14 @@ async fn a_disabled_agent_or_a_reset_password_ends_sessions_at_once() {
     let reset = console
         .call(
             Call::post("/console/api/admin/agents/bob/password")
-                .as_(&admin)
+                .signed(&admin)
                 .json(json!({"password": "the newest password"})),
         )
         .await;
     assert_eq!(reset.status, StatusCode::OK);
-    let me = console.call(Call::get("/console/api/me").as_(&bob)).await;
+    let me = console
+        .call(Call::get("/console/api/me").signed(&bob))
+        .await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         console.login_answer("bob", PASSWORD).await.status,
@@ -621,11 +629,11 @@ async fn a_disabled_agent_or_a_reset_password_ends_sessions_at_once() {
     );
     // An admin cannot disable themselves; unknown agents are named.
     let own = console
-        .call(Call::post("/console/api/admin/agents/alice/disable").as_(&admin))
+        .call(Call::post("/console/api/admin/agents/alice/disable").signed(&admin))
         .await;
     assert_eq!((own.status, own.code()), (StatusCode::CONFLICT, "self"));
     let nobody = console
-        .call(Call::post("/console/api/admin/agents/nobody/disable").as_(&admin))
+        .call(Call::post("/console/api/admin/agents/nobody/disable").signed(&admin))
         .await;
     assert_eq!(
         (nobody.status, nobody.code()),
@@ -651,12 +659,12 @@ async fn sessions_end_after_idle_time_and_at_the_absolute_limit() {
     let signed = console.login("alice").await;
     console.clock.advance(Duration::minutes(29));
     let me = console
-        .call(Call::get("/console/api/me").as_(&signed))
+        .call(Call::get("/console/api/me").signed(&signed))
         .await;
     assert_eq!(me.status, StatusCode::OK, "used within 30 minutes");
     console.clock.advance(Duration::minutes(30));
     let me = console
-        .call(Call::get("/console/api/me").as_(&signed))
+        .call(Call::get("/console/api/me").signed(&signed))
         .await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED, "idle for 30 minutes");
     assert_eq!(me.code(), "no_session");
@@ -664,11 +672,15 @@ async fn sessions_end_after_idle_time_and_at_the_absolute_limit() {
     let busy = console.login("alice").await;
     for _ in 0..7 {
         console.clock.advance(Duration::minutes(15));
-        let me = console.call(Call::get("/console/api/me").as_(&busy)).await;
+        let me = console
+            .call(Call::get("/console/api/me").signed(&busy))
+            .await;
         assert_eq!(me.status, StatusCode::OK);
     }
     console.clock.advance(Duration::minutes(15));
-    let me = console.call(Call::get("/console/api/me").as_(&busy)).await;
+    let me = console
+        .call(Call::get("/console/api/me").signed(&busy))
+        .await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED, "two hours at most");
 }
 
@@ -681,7 +693,7 @@ async fn admins_manage_accounts_and_read_the_audit_log() {
     let admin = console.login("alice").await;
     let add = |body: serde_json::Value| {
         Call::post("/console/api/admin/agents")
-            .as_(&admin)
+            .signed(&admin)
             .json(body)
     };
     let created = console
@@ -724,7 +736,7 @@ async fn admins_manage_accounts_and_read_the_audit_log() {
     assert_eq!(dave.status, StatusCode::OK);
 
     let audit = console
-        .call(Call::get("/console/api/admin/audit").as_(&admin))
+        .call(Call::get("/console/api/admin/audit").signed(&admin))
         .await;
     assert_eq!(audit.status, StatusCode::OK);
     let entries = audit.json["entries"].as_array().expect("entries").clone();
@@ -748,14 +760,14 @@ async fn admins_manage_accounts_and_read_the_audit_log() {
     assert_eq!(entries[1]["detail"], "dave");
     let first = entries[0]["seq"].as_u64().expect("seq");
     let page = console
-        .call(Call::get(&format!("/console/api/admin/audit?after={first}&limit=1")).as_(&admin))
+        .call(Call::get(&format!("/console/api/admin/audit?after={first}&limit=1")).signed(&admin))
         .await;
     let page = page.json["entries"].as_array().expect("entries").clone();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0]["action"], "agent_add");
 
     let csv = console
-        .call(Call::get("/console/api/admin/audit.csv").as_(&admin))
+        .call(Call::get("/console/api/admin/audit.csv").signed(&admin))
         .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(
@@ -783,7 +795,7 @@ async fn canned_replies_by_cause_and_language() {
         .add_agent("alice", AgentRole::Agent, &["en", "zh-CN"])
         .await;
     let signed = console.login("alice").await;
-    let get = |q: &str| Call::get(&format!("/console/api/canned{q}")).as_(&signed);
+    let get = |q: &str| Call::get(&format!("/console/api/canned{q}")).signed(&signed);
     let en = console.call(get("?lang=en&cause=photo_quality")).await;
     assert_eq!(en.status, StatusCode::OK);
     let replies = en.json["replies"].as_array().expect("replies").clone();

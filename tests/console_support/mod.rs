@@ -114,14 +114,14 @@ impl<'a> Call<'a> {
     }
 
     /// Signed in, with the session's CSRF token.
-    pub fn as_(mut self, signed: &'a Signed) -> Self {
+    pub fn signed(mut self, signed: &'a Signed) -> Self {
         self.signed = Some(signed);
         self.csrf = Some(signed.csrf.clone());
         self
     }
 
     /// Signed in, without (or with another) CSRF token.
-    pub fn as_without_csrf(mut self, signed: &'a Signed, csrf: Option<&str>) -> Self {
+    pub fn signed_with_csrf(mut self, signed: &'a Signed, csrf: Option<&str>) -> Self {
         self.signed = Some(signed);
         self.csrf = csrf.map(str::to_string);
         self
