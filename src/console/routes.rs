@@ -29,6 +29,7 @@ const APP_CSS: &str = include_str!("../../web/console/app.css");
 
 /// Every console route; the server nests it at `/console`.
 pub fn router(state: ConsoleState) -> Router {
+    state.spawn_housekeeping();
     let api = Router::new()
         .route("/login", post(auth::login))
         .route("/logout", post(auth::logout))

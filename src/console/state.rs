@@ -12,6 +12,9 @@ use crate::channel::widget::guard::AllowedOrigins;
 use crate::i18n::Locales;
 use crate::store::Store;
 
+/// How often expired sessions and idle throttle entries are forgotten.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// When the session cookie carries `Secure`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CookieSecure {
@@ -88,6 +91,30 @@ impl ConsoleState {
             clock: Clock::system(),
             hashing: Arc::new(Semaphore::new(hashers)),
         }
+    }
+
+    /// Forgets expired sessions and idle throttle entries every minute, for as long as the
+    /// state is in use (the task holds weak references and ends with it).
+    pub fn spawn_housekeeping(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let sessions = Arc::downgrade(&self.sessions);
+        let throttle = Arc::downgrade(&self.throttle);
+        let clock = self.clock.clone();
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+            loop {
+                tick.tick().await;
+                let (Some(sessions), Some(throttle)) = (sessions.upgrade(), throttle.upgrade())
+                else {
+                    break;
+                };
+                let now = clock.now();
+                sessions.forget_expired(now);
+                throttle.forget_idle(now);
+            }
+        });
     }
 
     /// The same state on another clock (tests move time forward).
