@@ -103,20 +103,46 @@ fn start_server(data: &Path, listen: &str, rate_visitor: &str) -> Server {
     Server { child, base }
 }
 
+/// A browser session for the demo page: the widget's script helpers, its log in failure messages.
+fn widget_page() -> SessionOptions {
+    SessionOptions {
+        prelude: PRELUDE,
+        describe: ON_SCREEN,
+        ..SessionOptions::default()
+    }
+}
+
 // ---- one test's world ---------------------------------------------------------------------------
 
 /// Field order is drop order: the browser's sessions close and ChromeDriver stops first, then
 /// the server, then the temporary directories go, then the next test may start.
 struct World {
     browser: Browser,
-    /// The visitor's browser, on the demo page.
-    b: Session,
+    /// The test's visitor, in the first browser session.
+    visitor: Visitor,
     server: std::sync::Mutex<Option<Server>>,
-    http: reqwest::Client,
-    base: String,
     data: TempDir,
     files: TempDir,
     _serial: MutexGuard<'static, ()>,
+}
+
+/// A test speaks as its visitor (`h.open_widget()`, `h.b.js(..)`); others are made with
+/// [`World::another_visitor`].
+impl std::ops::Deref for World {
+    type Target = Visitor;
+
+    fn deref(&self) -> &Visitor {
+        &self.visitor
+    }
+}
+
+/// The widget on the demo page in one browser session, and the server it talks to: what a
+/// visitor sees and does.
+#[derive(Clone)]
+struct Visitor {
+    b: Session,
+    base: String,
+    http: reqwest::Client,
 }
 
 impl World {
@@ -135,25 +161,27 @@ impl World {
             .build()
             .expect("http client");
         let browser = Browser::start(test).await;
-        let b = browser
-            .session(
-                "visitor",
-                SessionOptions {
-                    prelude: PRELUDE,
-                    describe: ON_SCREEN,
-                    ..SessionOptions::default()
-                },
-            )
-            .await;
+        let b = browser.session("visitor", widget_page()).await;
         World {
             browser,
-            b,
-            base: server.base.clone(),
+            visitor: Visitor {
+                b,
+                base: server.base.clone(),
+                http,
+            },
             server: std::sync::Mutex::new(Some(server)),
-            http,
             data,
             files,
             _serial: serial,
+        }
+    }
+
+    /// Another visitor, in a browser session of their own (own storage, own conversation).
+    async fn another_visitor(&self, name: &str) -> Visitor {
+        Visitor {
+            b: self.browser.session(name, widget_page()).await,
+            base: self.visitor.base.clone(),
+            http: self.visitor.http.clone(),
         }
     }
 
@@ -177,7 +205,9 @@ impl World {
         let server = start_server(self.data.path(), listen, "1000/1000");
         *self.server.lock().unwrap_or_else(PoisonError::into_inner) = Some(server);
     }
+}
 
+impl Visitor {
     /// The element for `css` inside the widget's shadow root, once it is there and usable.
     async fn element(&self, css: &str) -> Element {
         self.b
@@ -252,7 +282,8 @@ impl World {
             .await;
     }
 
-    async fn visitor(&self) -> String {
+    /// The visitor record the widget keeps in the page's storage (JSON).
+    async fn stored_visitor(&self) -> String {
         let v = self
             .b
             .js(
@@ -268,7 +299,8 @@ impl World {
 
     /// The id and token of the conversation the widget holds.
     async fn conversation(&self) -> (String, String) {
-        let held: Value = serde_json::from_str(&self.visitor().await).expect("stored as JSON");
+        let held: Value =
+            serde_json::from_str(&self.stored_visitor().await).expect("stored as JSON");
         (
             held["id"].as_str().expect("id").to_string(),
             held["token"].as_str().expect("token").to_string(),
@@ -961,7 +993,7 @@ async fn a_signed_in_user_gets_their_case_status_without_typing_a_case_id() {
     h.click_in(".qr[data-id=\"status\"]").await;
     // The widget sent the token: the conversation is now the user's, and a request for it
     // without the user's identity is refused, even with the conversation's own token.
-    let visitor = h.visitor().await;
+    let visitor = h.stored_visitor().await;
     let (id, conversation_token) = h.conversation().await;
     assert!(
         h.b.js(
@@ -1075,6 +1107,49 @@ async fn an_expired_identity_is_renewed_by_the_page_and_the_conversation_carries
     let entries = entries["entries"].as_array().cloned().unwrap_or_default();
     assert_eq!(inbound(&entries, "[button blurry]"), 1);
     assert_eq!(inbound(&entries, "[button photo]"), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(kycdesk_browser_tests),
+    ignore = "browser tests: set KYCDESK_BROWSER_TESTS=1 (needs chromium and chromium-driver)"
+)]
+async fn two_visitors_in_their_own_browsers_have_their_own_conversations() {
+    let h = World::start("two_visitors").await;
+    let other = h.another_visitor("other-visitor").await;
+    h.run(async {
+        // Both at once, each in its own Chromium.
+        tokio::join!(h.open_page("/"), other.open_page("/"));
+        tokio::join!(h.open_widget(), other.open_widget());
+        tokio::join!(
+            h.choose("photo", "photo_quality.start"),
+            other.choose("photo", "photo_quality.start"),
+        );
+        h.choose("blurry", "photo_quality.photo_blurry").await;
+        h.b.screenshot("moved-on").await;
+        other.b.screenshot("still-at-the-question").await;
+
+        let (mine, theirs) = (h.conversation().await.0, other.conversation().await.0);
+        assert_ne!(mine, theirs, "two browsers, two conversations");
+        // What one visitor does stays in their conversation and their widget.
+        assert_eq!(
+            other.b.js("return lastNode();", &[]).await,
+            "photo_quality.start",
+            "the other visitor's bot did not move:\n{}",
+            other.on_screen().await
+        );
+        assert_eq!(
+            other.b.js("return $$('.msg.user').length;", &[]).await,
+            1,
+            "the other visitor sees only their own choice:\n{}",
+            other.on_screen().await
+        );
+        assert_eq!(inbound(&h.transcript().await, "[button blurry]"), 1);
+        let theirs = other.transcript().await;
+        assert_eq!(inbound(&theirs, "[button blurry]"), 0);
+        assert_eq!(inbound(&theirs, "[button photo]"), 1);
     })
     .await;
 }
