@@ -218,21 +218,20 @@ impl Browser {
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let language = options.lang.split('-').next().unwrap_or(options.lang);
-        let capabilities = json!({
-            "browserName": "chrome",
-            // An alert stays open so that a test can see it (none may ever open).
-            "unhandledPromptBehavior": "ignore",
-            "goog:chromeOptions": {
+        let mut capabilities = Capabilities::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        // An alert stays open so that a test can see it (none may ever open).
+        capabilities.insert("unhandledPromptBehavior".into(), json!("ignore"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
                 "binary": binary("KYCDESK_CHROMIUM", "/usr/bin/chromium"),
                 "args": args,
                 "prefs": {"intl.accept_languages": format!("{},{language}", options.lang)},
-            },
-        });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!("a JSON object literal")
-        };
+            }),
+        );
         let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(Capabilities::from_iter(capabilities))
+            .capabilities(capabilities)
             .connect(&self.driver.url)
             .await
             .unwrap_or_else(|e| panic!("{}: no WebDriver session `{name}`: {e}", self.test));
