@@ -7,10 +7,12 @@
  *   Top bar        #app-view, #presence (select: online|away), #agents-online, #live-status
  *                  (shown while reconnecting), #logout, #help-open, .lang-switch, #me-name,
  *                  .nav-btn[data-page=desk|agents|audit]
- *   Errors         #error-banner (role=alert) with the message in #error-text; #error-close
+ *   Errors         #error-banner (role=alert; class .info for confirmations) with the message in
+ *                  #error-text; #error-close. A ticket action's error (403/409/400) is shown in it
+ *                  inline just above the action buttons (class .inline); others float at the top.
  *   Queue          #queue, rows .queue-row[data-ticket="t_…"][data-status][data-priority]
- *                  (aria-selected="true" on the open one); inside a row: .pos, .wait, .badge-high,
- *                  .cause, .lang, .channel, .agent, .unread, .preview
+ *                  (aria-selected="true" on the open one); inside a row: .pos (queued only), .wait,
+ *                  .badge-high, .cause, .status (unless queued), .lang, .channel, .agent, .unread, .preview
  *                  filters .filter-btn[data-filter=mine|queued|all] (aria-pressed), #queue-search
  *   Conversation   #ticket-pane[data-ticket], #ticket-title, #ticket-status, #card (the handoff
  *                  card, a <dl>; each row .card-row[data-field=…]), #sensitive-warning,
@@ -288,8 +290,19 @@
     }
   }
 
-  function showBanner(message, kind) {
+  /**
+   * One banner for errors and confirmations. A ticket action's answer is shown inline, just above
+   * the action buttons, where the agent is looking; anything else floats at the top of the page.
+   */
+  function showBanner(message, kind, inline) {
     const banner = $('error-banner');
+    const actions = document.querySelector('#ticket-pane .actions');
+    if (inline && actions && !$('ticket-pane').hidden) {
+      if (banner.nextElementSibling !== actions) actions.before(banner);
+    } else if (banner.parentElement !== document.body || banner !== document.body.firstElementChild) {
+      document.body.prepend(banner);
+    }
+    banner.classList.toggle('inline', !!(inline && banner.nextElementSibling === actions));
     $('error-text').textContent = message;
     banner.classList.toggle('info', kind === 'info');
     show(banner, true);
@@ -299,12 +312,12 @@
   function hideBanner() { show($('error-banner'), false); }
 
   /** Shows what went wrong. A 401 was already handled (back to sign-in), so it says nothing more. */
-  function report(err) {
+  function report(err, inline) {
     if (err instanceof ApiError) {
       if (err.status === 401) return;
-      showBanner(err.message);
+      showBanner(err.message, 'error', inline);
     } else {
-      showBanner(t('err_network'));
+      showBanner(t('err_network'), 'error', inline);
       if (window.console) console.error(err); // a bug in this page, not a server answer
     }
   }
@@ -561,13 +574,13 @@
       dataset: { ticket: q.id, status: q.status || '', priority: q.priority || 'normal' },
     },
     el('div', { class: 'row-top' },
-      el('span', { class: 'pos', title: q.position != null ? t('position', { n: q.position }) : null },
-        q.position != null ? `#${q.position}` : label('status', q.status)),
+      q.position != null ? el('span', { class: 'pos', title: t('position', { n: q.position }) }, `#${q.position}`) : null,
       high ? el('span', { class: 'badge badge-high' },
         t('badge_high') + (q.priority_reason ? ` · ${label('priority_reason', q.priority_reason)}` : '')) : null,
       el('span', { class: 'cause' }, causeText(q.cause, q.cause_label)),
       el('span', { class: 'wait' + (waiting >= 300 && q.status === 'queued' ? ' long' : ''), dataset: { ticket: q.id } }, fmtDuration(waiting))),
     el('div', { class: 'row-meta' },
+      q.status !== 'queued' ? el('span', { class: 'status', dataset: { status: q.status || '' } }, label('status', q.status)) : null,
       el('span', { class: 'lang' }, label('lang', q.lang)),
       el('span', { class: 'channel' }, label('channel', q.channel)),
       el('span', { class: 'agent' }, q.agent ? (q.mine ? `${q.agent_name || q.agent} (${t('you')})` : (q.agent_name || q.agent)) : t('unassigned')),
@@ -615,6 +628,7 @@
       S.view = null; S.lastSeq = 0;
       $('reply-text').value = ''; $('note-text').value = '';
       closeCanned();
+      hideBanner(); // an answer about the previous ticket would mislead here
       show($('user-typing'), false);
       history.replaceState(null, '', '#' + encodeURIComponent(id));
     }
@@ -804,7 +818,7 @@
     try {
       await fn();
     } catch (e) {
-      report(e);
+      report(e, true);
     } finally {
       if (button) button.disabled = false;
       renderActions();
@@ -832,7 +846,7 @@
   }
 
   function tooLong(text) {
-    if (text.length > MAX_TEXT) { showBanner(t('text_too_long', { n: text.length, max: MAX_TEXT })); return true; }
+    if (text.length > MAX_TEXT) { showBanner(t('text_too_long', { n: text.length, max: MAX_TEXT }), 'error', true); return true; }
     return false;
   }
 
@@ -872,7 +886,7 @@
     if (!id || !S.view) return;
     act($(buttonId), async () => {
       await api('POST', ticketPath(id, action));
-      showBanner(t(doneKey), 'info');
+      showBanner(t(doneKey), 'info', true);
       await loadTicket(id, true);
     });
   }
@@ -885,7 +899,7 @@
       if (S.selected === id && S.view) {
         S.view.card = Object.assign({}, S.view.card, { case: data ? data.case : null });
         renderCard();
-        showBanner(t('case_refreshed'), 'info');
+        showBanner(t('case_refreshed'), 'info', true);
       }
     });
   }
@@ -1078,7 +1092,6 @@
     }
     if (!$('overlay').hidden) {
       if (e.key === 'Enter' && e.target && e.target.id === 'pick-select') { e.preventDefault(); confirmPick(); }
-      if (e.key === 'Enter' && e.target && e.target.id === 'pw-new') { e.preventDefault(); confirmPassword(); }
       return;
     }
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -1378,7 +1391,7 @@
     });
 
     $('pick-confirm').addEventListener('click', confirmPick);
-    $('pw-confirm').addEventListener('click', confirmPassword);
+    $('pw-dialog').addEventListener('submit', (e) => { e.preventDefault(); confirmPassword(); });
     for (const b of document.querySelectorAll('.dialog-close')) b.addEventListener('click', closeOverlay);
     $('overlay').addEventListener('click', (e) => { if (e.target === $('overlay')) closeOverlay(); });
     $('agent-add-form').addEventListener('submit', onAddAgent);
