@@ -575,11 +575,11 @@
     },
     el('div', { class: 'row-top' },
       q.position != null ? el('span', { class: 'pos', title: t('position', { n: q.position }) }, `#${q.position}`) : null,
-      high ? el('span', { class: 'badge badge-high' },
-        t('badge_high') + (q.priority_reason ? ` · ${label('priority_reason', q.priority_reason)}` : '')) : null,
       el('span', { class: 'cause' }, causeText(q.cause, q.cause_label)),
       el('span', { class: 'wait' + (waiting >= 300 && q.status === 'queued' ? ' long' : ''), dataset: { ticket: q.id } }, fmtDuration(waiting))),
     el('div', { class: 'row-meta' },
+      high ? el('span', { class: 'badge badge-high' },
+        t('badge_high') + (q.priority_reason ? ` · ${label('priority_reason', q.priority_reason)}` : '')) : null,
       q.status !== 'queued' ? el('span', { class: 'status', dataset: { status: q.status || '' } }, label('status', q.status)) : null,
       el('span', { class: 'lang' }, label('lang', q.lang)),
       el('span', { class: 'channel' }, label('channel', q.channel)),
@@ -1259,6 +1259,7 @@
     S.pwLogin = login;
     $('pw-title').textContent = t('password_title', { login });
     $('pw-new').value = '';
+    $('pw-user').value = login; // lets a password manager file the new password under the right login
     show($('pw-error'), false);
     openOverlay('pw-dialog');
     S.pwLogin = login;
