@@ -177,6 +177,7 @@
       lang: { 'zh-CN': 'Chinese', en: 'English' },
       presence: { online: 'online', away: 'away', offline: 'offline' },
       role: { agent: 'Agent', admin: 'Admin' },
+      case_status: { rejected: 'rejected', approved: 'approved', pending: 'pending', in_review: 'in review', resubmit: 'resubmit requested' },
     },
     'zh-CN': {
       cause: {
@@ -196,6 +197,7 @@
       lang: { 'zh-CN': '中文', en: '英文' },
       presence: { online: '在线', away: '离开', offline: '离线' },
       role: { agent: '客服', admin: '管理员' },
+      case_status: { rejected: '已拒绝', approved: '已通过', pending: '处理中', in_review: '审核中', resubmit: '需重新提交' },
     },
   };
 
@@ -491,7 +493,13 @@
     renderQueue();
     if (S.view) {
       const fresh = S.tickets.find((q) => q.id === S.selected);
-      if (fresh) { S.view.ticket = Object.assign({}, fresh, { unread: 0 }); renderTicketHead(); renderActions(); }
+      if (fresh) {
+        const before = S.view.ticket;
+        S.view.ticket = Object.assign({}, fresh, { unread: 0 });
+        renderTicketHead(); renderActions();
+        // Who may act is the server's answer (can_act): ask again when the holder or state moved.
+        if (before.status !== fresh.status || before.agent !== fresh.agent) loadTicket(fresh.id, true);
+      }
     }
   }
 
@@ -731,7 +739,7 @@
     if (!cc) return [el('span', { class: 'muted' }, t('no_case'))];
     const out = [
       el('code', { class: 'case-id' }, cc.case_id || ''),
-      el('span', { class: 'chip case-status', dataset: { status: cc.status || '' } }, cc.status || ''),
+      el('span', { class: 'chip case-status', dataset: { status: cc.status || '' } }, label('case_status', cc.status)),
     ];
     for (const code of cc.reason_codes || []) out.push(el('code', { class: 'chip reason-code' }, code));
     const when = [];
@@ -749,10 +757,12 @@
 
   function renderTranscript() {
     const box = $('transcript');
+    box.setAttribute('aria-busy', 'true'); // a screen reader announces new lines, not a whole reload
     box.textContent = '';
     S.lastSeq = 0;
     for (const e of S.view.transcript || []) appendEntry(e, true);
     box.scrollTop = box.scrollHeight;
+    box.removeAttribute('aria-busy');
   }
 
   function entryNode(e) {
