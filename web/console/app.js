@@ -1080,6 +1080,19 @@
     return true;
   }
 
+  /** Keeps Tab inside the open dialog (it is modal: the page behind must not take focus). */
+  function trapFocus(e) {
+    const dialog = document.querySelector('#overlay .dialog:not([hidden])');
+    if (!dialog) return;
+    const items = [...dialog.querySelectorAll('button, input, select, textarea, a[href]')]
+      .filter((n) => !n.disabled && !n.hidden && n.offsetParent !== null);
+    if (!items.length) return;
+    const first = items[0], last = items[items.length - 1];
+    if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+    else if (!dialog.contains(document.activeElement)) { e.preventDefault(); first.focus(); }
+  }
+
   const SHORTCUTS = [
     ['j', 'sc_next'], ['k', 'sc_prev'], ['c', 'sc_claim'], ['r', 'sc_reply'], ['n', 'sc_note'],
     ['Ctrl+Enter', 'sc_send'], ['e', 'sc_resolve'], ['b', 'sc_hand_back'], ['t', 'sc_transfer'],
@@ -1102,6 +1115,7 @@
     }
     if (!$('overlay').hidden) {
       if (e.key === 'Enter' && e.target && e.target.id === 'pick-select') { e.preventDefault(); confirmPick(); }
+      if (e.key === 'Tab') trapFocus(e);
       return;
     }
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
