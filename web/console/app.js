@@ -455,16 +455,18 @@
     stopLive();
     S.tickets = []; S.selected = null; S.view = null; S.agents = []; S.canned.clear();
     $('queue').textContent = ''; $('transcript').textContent = ''; $('card').textContent = '';
-    $('reply-text').value = ''; $('note-text').value = '';
-    show($('ticket-pane'), false); show($('no-ticket'), true);
+    $('reply-text').value = ''; $('note-text').value = ''; $('neutral-wording').textContent = '';
+    $('agents-table').textContent = ''; $('audit-table').textContent = '';
+    show($('ticket-pane'), false); show($('no-ticket'), true); show($('sensitive-warning'), false);
+    closeCanned();
     hideBanner();
+    if (location.hash) history.replaceState(null, '', location.pathname);
     if (wasIn || message) showLogin(message);
   }
 
   async function logout() {
     try { await api('POST', '/logout'); } catch (e) { /* signed out locally either way */ }
     sessionEnded(null);
-    showLogin(null);
   }
 
   function enterApp() {
@@ -473,6 +475,7 @@
     const admin = S.me.role === 'admin';
     for (const n of document.querySelectorAll('.admin-only')) show(n, admin);
     $('me-name').textContent = S.me.display_name || S.me.login;
+    $('presence').value = 'online';
     setPage('desk');
     renderQueue();
     refreshQueue();
@@ -481,12 +484,14 @@
       if (mine && (mine.presence === 'online' || mine.presence === 'away')) $('presence').value = mine.presence;
     });
     connectLive();
-    const wanted = decodeURIComponent(location.hash.slice(1));
-    if (/^t_[A-Za-z0-9_-]+$/.test(wanted)) selectTicket(wanted);
+    // A reload keeps the open ticket (its id is in the address fragment, never sent to the server).
+    const wanted = location.hash.slice(1);
+    if (/^t_[A-Za-z0-9_-]{1,64}$/.test(wanted)) selectTicket(wanted);
   }
 
   // ---------------------------------------------------------------- queue
   function applyQueue(tickets, agentsOnline) {
+    if (!S.me) return; // an answer that arrived after signing out
     const now = Date.now();
     S.tickets = (Array.isArray(tickets) ? tickets : []).map((q) => Object.assign({}, q, { _at: now }));
     if (typeof agentsOnline === 'number') S.agentsOnline = agentsOnline;
@@ -504,7 +509,7 @@
   }
 
   function applyTicket(q) {
-    if (!q || !q.id) return;
+    if (!q || !q.id || !S.me) return;
     const entry = Object.assign({}, q, { _at: Date.now() });
     const i = S.tickets.findIndex((x) => x.id === q.id);
     if (i >= 0) S.tickets[i] = entry; else S.tickets.push(entry);
