@@ -1111,7 +1111,7 @@
   }
 
   function onGlobalKey(e) {
-    if (!S.me) return;
+    if (!S.me || e.defaultPrevented) return; // already handled by the focused control (e.g. Enter in a composer)
     if (e.key === 'Escape') {
       if (closeOverlay()) { e.preventDefault(); return; }
       if (!$('canned-list').hidden) { closeCanned(); $('canned').focus(); e.preventDefault(); return; }
