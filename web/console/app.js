@@ -1111,13 +1111,15 @@
   }
 
   function onGlobalKey(e) {
-    if (!S.me || e.defaultPrevented) return; // already handled by the focused control (e.g. Enter in a composer)
+    if (!S.me) return;
+    // Esc always works, even where the control used it too (a search box clears itself on Esc).
     if (e.key === 'Escape') {
       if (closeOverlay()) { e.preventDefault(); return; }
       if (!$('canned-list').hidden) { closeCanned(); $('canned').focus(); e.preventDefault(); return; }
       if (isEditable(e.target)) e.target.blur();
       return;
     }
+    if (e.defaultPrevented) return; // already handled by the focused control (e.g. Enter in a composer)
     if (!$('overlay').hidden) {
       if (e.key === 'Enter' && e.target && e.target.id === 'pick-select') { e.preventDefault(); confirmPick(); }
       if (e.key === 'Tab') trapFocus(e);
