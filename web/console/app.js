@@ -1238,6 +1238,8 @@
       if (b.dataset.page === page) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
     }
     show($('page-desk'), page === 'desk');
+    // A transcript drawn while its page was hidden could not scroll: show the newest lines now.
+    if (page === 'desk') $('transcript').scrollTop = $('transcript').scrollHeight;
     show($('page-agents'), page === 'agents');
     show($('page-audit'), page === 'audit');
     if (page === 'agents') loadAgents().then(renderAgentsTable);
