@@ -48,6 +48,7 @@
   const AUDIT_PAGE = 50;
   const MAX_TEXT = 4000;
   const BANNER_MS = 12000;
+  const LOGIN_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 
   // ---------------------------------------------------------------- texts (both languages)
   const TEXTS = {
@@ -83,7 +84,7 @@
       transfer_title: 'Transfer {id} to', assign_title: 'Reassign {id} to', password_title: 'New password for {login}',
       disable: 'Disable', enable: 'Enable', reset_password: 'Reset password', disabled: 'disabled',
       agent_added: 'Agent {login} added.', password_changed: 'Password changed for {login}.',
-      form_incomplete: 'Fill in every field; the password needs at least 12 characters; pick a language.',
+      form_incomplete: 'Fill in every field: login of 1–32 lowercase letters, digits, . _ -; password of at least 12 characters; at least one language; capacity 1–50.',
       password_short: 'The password needs at least 12 characters.',
       internal_note: 'Internal note — the user never sees this', who_user: 'User', who_bot: 'Bot', who_agent: 'Agent',
       who_event: 'Event', you: 'you',
@@ -135,7 +136,7 @@
       transfer_title: '将 {id} 转给', assign_title: '将 {id} 重新分配给', password_title: '为 {login} 设置新密码',
       disable: '停用', enable: '启用', reset_password: '重置密码', disabled: '已停用',
       agent_added: '已添加客服 {login}。', password_changed: '已为 {login} 修改密码。',
-      form_incomplete: '请填写所有字段；密码至少 12 个字符；至少选择一种语言。',
+      form_incomplete: '请填写所有字段：账号为 1–32 位小写字母、数字或 . _ -；密码至少 12 个字符；至少选择一种语言；接待上限 1–50。',
       password_short: '密码至少需要 12 个字符。',
       internal_note: '内部备注 — 用户看不到此内容', who_user: '用户', who_bot: '机器人', who_agent: '客服',
       who_event: '事件', you: '我',
@@ -1333,8 +1334,10 @@
       languages,
       capacity: Number($('new-capacity').value),
     };
-    if (!body.login || !body.display_name || body.password.length < 12 || !languages.length
-        || !Number.isInteger(body.capacity) || body.capacity < 1) {
+    // The server's rules, checked here too so a typo is caught before the round trip.
+    if (!LOGIN_NAME.test(body.login) || !body.display_name || body.display_name.length > 64
+        || body.password.length < 12 || !languages.length
+        || !Number.isInteger(body.capacity) || body.capacity < 1 || body.capacity > 50) {
       err.textContent = t('form_incomplete'); show(err, true);
       return;
     }
@@ -1362,7 +1365,9 @@
     a.loading = true;
     $('audit-more').disabled = true;
     try {
-      const data = await api('GET', `/admin/audit?after=${a.after}&limit=${AUDIT_PAGE}`);
+      const qs = new URLSearchParams({ limit: String(AUDIT_PAGE) });
+      if (a.after > 0) qs.set('after', String(a.after)); // the first page asks from the start
+      const data = await api('GET', `/admin/audit?${qs}`);
       if (S.audit !== a) return; // the page was reopened meanwhile
       const entries = (data && Array.isArray(data.entries)) ? data.entries : [];
       const body = $('audit-table');
