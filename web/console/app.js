@@ -202,6 +202,15 @@
     },
   };
 
+  // Server messages are English; a Chinese page says what an error code means in Chinese first.
+  const ERRORS_ZH = {
+    already_claimed: '该工单已被其他客服认领', language: '语言不匹配：该客服（或您）不服务此工单的语言',
+    closed: '工单已关闭', capacity: '已达到同时接待上限', not_yours: '该工单不在您名下',
+    no_such_agent: '没有这个客服', forbidden: '只有管理员可以这样做', empty: '内容不能为空',
+    too_long: '内容过长（最多 4000 字）', not_found: '找不到该工单', csrf: '页面已过期，请刷新后重试',
+    no_session: '登录已失效',
+  };
+
   // ---------------------------------------------------------------- state
   const S = {
     lang: 'en',
@@ -315,10 +324,15 @@
   function hideBanner() { show($('error-banner'), false); }
 
   /** Shows what went wrong. A 401 was already handled (back to sign-in), so it says nothing more. */
+  function errorText(err) {
+    const zh = S.lang === 'zh-CN' && ERRORS_ZH[err.code];
+    return zh ? `${zh}（${err.message}）` : err.message;
+  }
+
   function report(err, inline) {
     if (err instanceof ApiError) {
       if (err.status === 401) return;
-      showBanner(err.message, 'error', inline);
+      showBanner(errorText(err), 'error', inline);
     } else {
       showBanner(t('err_network'), 'error', inline);
       if (window.console) console.error(err); // a bug in this page, not a server answer
@@ -1062,7 +1076,7 @@
       if (S.selected === p.ticket) await loadTicket(p.ticket, true);
     } catch (e) {
       if (e.status === 401) return;
-      $('pick-error').textContent = e.message;
+      $('pick-error').textContent = errorText(e);
       show($('pick-error'), true);
     } finally {
       btn.disabled = false;
@@ -1315,7 +1329,7 @@
       closeOverlay();
       showBanner(t('password_changed', { login }), 'info');
     } catch (e) {
-      if (e.status !== 401) { $('pw-error').textContent = e.message; show($('pw-error'), true); }
+      if (e.status !== 401) { $('pw-error').textContent = errorText(e); show($('pw-error'), true); }
     } finally {
       btn.disabled = false;
     }
@@ -1351,7 +1365,7 @@
       await loadAgents();
       renderAgentsTable();
     } catch (e) {
-      if (e.status !== 401) { err.textContent = e.message; show(err, true); }
+      if (e.status !== 401) { err.textContent = errorText(e); show(err, true); }
     } finally {
       $('new-password').value = '';
       btn.disabled = false;
