@@ -732,7 +732,9 @@
 
     const sens = c.sensitive;
     show($('sensitive-warning'), !!sens);
-    $('neutral-wording').textContent = sens ? (sens.neutral_wording || '') : '';
+    const wording = sens ? String(sens.neutral_wording || '') : '';
+    $('neutral-wording').textContent = wording;
+    show($('neutral-wording'), !!wording);
 
     const priority = (c.priority || q.priority) === 'high' ? t('priority_high') : t('priority_normal');
     const pReason = c.priority_reason || q.priority_reason;
