@@ -1,6 +1,7 @@
 //! The console's sign-in, sessions, CSRF, throttling, admin guard and headers, over the router
 //! mounted as the server mounts it.
 
+mod common;
 mod console_support;
 
 use std::io::Write;
@@ -72,7 +73,7 @@ fn call_for<'a>(method: &Method, path: &str, body: &serde_json::Value) -> Call<'
 
 #[tokio::test]
 async fn every_route_refuses_a_caller_without_a_session() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Admin, &["en"]).await;
     let forged = console_support::Signed {
         cookie: "kycdesk_console=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
@@ -98,7 +99,7 @@ async fn every_route_refuses_a_caller_without_a_session() {
 
 #[tokio::test]
 async fn every_post_needs_the_sessions_csrf_token() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Admin, &["en"]).await;
     console.add_agent("bob", AgentRole::Agent, &["en"]).await;
     let alice = console.login("alice").await;
@@ -138,7 +139,7 @@ async fn every_post_needs_the_sessions_csrf_token() {
 
 #[tokio::test]
 async fn each_login_makes_a_new_session_and_ends_the_old_one() {
-    let console = Console::new();
+    let console = Console::new().await;
     console
         .add_agent("alice", AgentRole::Agent, &["zh-CN"])
         .await;
@@ -185,7 +186,7 @@ async fn each_login_makes_a_new_session_and_ends_the_old_one() {
 
 #[tokio::test]
 async fn cookie_attributes_and_secure_per_setting() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let answer = console.login_answer("alice", PASSWORD).await;
     let cookie = answer.cookies().join("\n");
@@ -203,7 +204,7 @@ async fn cookie_attributes_and_secure_per_setting() {
     assert_eq!(value.len(), 43, "256 bits of base64url");
 
     // Auto: Secure when a trusted proxy says the browser used TLS, and only then.
-    let proxied = Console::with(ConsoleSettings::default(), "10.0.0.0/8", "");
+    let proxied = Console::with(ConsoleSettings::default(), "10.0.0.0/8", "").await;
     proxied.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let login = |peer: &'static str| {
         Call::post("/console/api/login")
@@ -228,7 +229,8 @@ async fn cookie_attributes_and_secure_per_setting() {
         },
         "",
         "",
-    );
+    )
+    .await;
     always.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let answer = always.login_answer("alice", PASSWORD).await;
     assert!(answer.cookies().join("").contains("; Secure"));
@@ -236,7 +238,7 @@ async fn cookie_attributes_and_secure_per_setting() {
 
 #[tokio::test]
 async fn strict_headers_on_pages_answers_and_errors() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let signed = console.login("alice").await;
     let calls = [
@@ -298,7 +300,7 @@ async fn strict_headers_on_pages_answers_and_errors() {
 
 #[tokio::test]
 async fn failed_logins_lock_the_login_even_for_the_right_password() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Agent, &["en"]).await;
     for _ in 0..5 {
         let answer = console.login_answer("alice", "wrong password here").await;
@@ -337,7 +339,8 @@ async fn an_address_failing_across_logins_is_throttled() {
         },
         "10.0.0.1",
         "",
-    );
+    )
+    .await;
     console.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let attempt = |login: String, password: &'static str, client: &'static str| {
         Call::post("/console/api/login")
@@ -380,7 +383,8 @@ async fn an_address_failing_across_logins_is_throttled() {
         },
         "",
         "",
-    );
+    )
+    .await;
     limited.add_agent("alice", AgentRole::Agent, &["en"]).await;
     for _ in 0..3 {
         assert_eq!(
@@ -396,7 +400,7 @@ async fn an_address_failing_across_logins_is_throttled() {
 
 #[tokio::test]
 async fn unknown_wrong_and_disabled_get_the_same_answer() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let mut carol = console.add_agent("carol", AgentRole::Agent, &["en"]).await;
     carol.disabled = true;
@@ -444,7 +448,7 @@ impl Write for Capture {
 #[tokio::test]
 async fn passwords_appear_in_no_answer_log_or_audit_record() {
     let logs = captured_logs();
-    let console = Console::new();
+    let console = Console::new().await;
     console
         .add_agent("alice", AgentRole::Admin, &["en", "zh-CN"])
         .await;
@@ -530,13 +534,13 @@ async fn passwords_appear_in_no_answer_log_or_audit_record() {
 
 #[tokio::test]
 async fn admin_routes_refuse_an_agent() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("bob", AgentRole::Agent, &["en"]).await;
     console.add_agent("carol", AgentRole::Agent, &["en"]).await;
     let bob = console.login("bob").await;
     for (method, path, body) in api_routes()
         .into_iter()
-        .filter(|r| r.1.starts_with("/console/api/admin"))
+        .filter(|r| r.1.starts_with("/console/api/admin") || r.1.ends_with("/assign"))
     {
         let path = path.replace("/bob/", "/carol/");
         let answer = console
@@ -557,7 +561,7 @@ async fn admin_routes_refuse_an_agent() {
 
 #[tokio::test]
 async fn a_disabled_agent_or_a_reset_password_ends_sessions_at_once() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Admin, &["en"]).await;
     console.add_agent("bob", AgentRole::Agent, &["en"]).await;
     let admin = console.login("alice").await;
@@ -654,7 +658,8 @@ async fn sessions_end_after_idle_time_and_at_the_absolute_limit() {
         },
         "",
         "",
-    );
+    )
+    .await;
     console.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let signed = console.login("alice").await;
     console.clock.advance(Duration::minutes(29));
@@ -686,7 +691,7 @@ async fn sessions_end_after_idle_time_and_at_the_absolute_limit() {
 
 #[tokio::test]
 async fn admins_manage_accounts_and_read_the_audit_log() {
-    let console = Console::new();
+    let console = Console::new().await;
     console
         .add_agent("alice", AgentRole::Admin, &["en", "zh-CN"])
         .await;
@@ -790,7 +795,7 @@ async fn admins_manage_accounts_and_read_the_audit_log() {
 
 #[tokio::test]
 async fn canned_replies_by_cause_and_language() {
-    let console = Console::new();
+    let console = Console::new().await;
     console
         .add_agent("alice", AgentRole::Agent, &["en", "zh-CN"])
         .await;
@@ -862,7 +867,7 @@ async fn canned_replies_by_cause_and_language() {
 
 #[tokio::test]
 async fn oversized_and_malformed_bodies_are_refused_in_our_shape() {
-    let console = Console::new();
+    let console = Console::new().await;
     console.add_agent("alice", AgentRole::Agent, &["en"]).await;
     let huge = console.login_answer("alice", &"x".repeat(70 * 1024)).await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);

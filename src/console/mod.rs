@@ -12,11 +12,13 @@ pub mod canned;
 pub mod clock;
 pub mod error;
 pub mod extract;
+pub mod live;
 pub mod password;
 pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod throttle;
+pub mod tickets;
 
 pub use clock::Clock;
 pub use routes::router;

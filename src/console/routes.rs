@@ -13,7 +13,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::error::ApiError;
 use super::state::ConsoleState;
-use super::{admin, auth, canned};
+use super::{admin, auth, canned, live, tickets};
 
 /// Largest request body the console takes.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -35,6 +35,20 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/canned", get(canned::list))
+        .route("/queue", get(tickets::queue))
+        .route("/tickets/{id}", get(tickets::view))
+        .route("/tickets/{id}/claim", post(tickets::claim))
+        .route("/tickets/{id}/reply", post(tickets::reply))
+        .route("/tickets/{id}/note", post(tickets::note))
+        .route("/tickets/{id}/typing", post(tickets::typing))
+        .route("/tickets/{id}/transfer", post(tickets::transfer))
+        .route("/tickets/{id}/assign", post(tickets::assign))
+        .route("/tickets/{id}/resolve", post(tickets::resolve))
+        .route("/tickets/{id}/hand_back", post(tickets::hand_back))
+        .route("/tickets/{id}/refresh_case", post(tickets::refresh_case))
+        .route("/agents", get(tickets::agents))
+        .route("/presence", post(tickets::presence))
+        .route("/live", get(live::live))
         .route("/admin/agents", post(admin::add_agent))
         .route("/admin/agents/{login}/disable", post(admin::disable_agent))
         .route("/admin/agents/{login}/enable", post(admin::enable_agent))

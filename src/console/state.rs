@@ -5,11 +5,14 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use super::clock::Clock;
+use super::live::LiveAgents;
 use super::sessions::{SessionSettings, Sessions};
 use super::throttle::{LoginThrottle, ThrottleSettings};
+use super::tickets::TypingLimit;
 use crate::channel::client_addr::TrustedProxies;
 use crate::channel::widget::guard::AllowedOrigins;
 use crate::i18n::Locales;
+use crate::runtime::desk::Desk;
 use crate::store::Store;
 
 /// How often expired sessions and idle throttle entries are forgotten.
@@ -48,6 +51,7 @@ pub struct ConsoleSettings {
 #[derive(Clone)]
 pub struct ConsoleState {
     pub store: Arc<dyn Store>,
+    pub desk: Desk,
     pub sessions: Arc<Sessions>,
     pub throttle: Arc<LoginThrottle>,
     pub settings: Arc<ConsoleSettings>,
@@ -60,6 +64,10 @@ pub struct ConsoleState {
     /// Password hashes checked at once: each takes a core for tens of milliseconds, so a flood
     /// of logins from many addresses queues here instead of starving everything else.
     pub hashing: Arc<Semaphore>,
+    /// "Agent is typing" signals let through.
+    pub typing: Arc<TypingLimit>,
+    /// Open live sockets per agent (presence).
+    pub live: Arc<LiveAgents>,
 }
 
 impl std::fmt::Debug for ConsoleState {
@@ -71,9 +79,10 @@ impl std::fmt::Debug for ConsoleState {
 }
 
 impl ConsoleState {
-    /// `public_origin` is `KYCDESK_PUBLIC_ORIGIN` (comma-separated, may be empty).
+    /// The console over `desk` (and its runtime's store). `public_origin` is
+    /// `KYCDESK_PUBLIC_ORIGIN` (comma-separated, may be empty).
     pub fn new(
-        store: Arc<dyn Store>,
+        desk: Desk,
         locales: Arc<Locales>,
         settings: ConsoleSettings,
         proxies: TrustedProxies,
@@ -81,7 +90,8 @@ impl ConsoleState {
     ) -> Self {
         let hashers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
         Self {
-            store,
+            store: desk.runtime().store().clone(),
+            desk,
             sessions: Arc::new(Sessions::new(settings.sessions)),
             throttle: Arc::new(LoginThrottle::new(settings.throttle.clone())),
             settings: Arc::new(settings),
@@ -90,6 +100,8 @@ impl ConsoleState {
             public_origins: AllowedOrigins::parse(public_origin),
             clock: Clock::system(),
             hashing: Arc::new(Semaphore::new(hashers)),
+            typing: Arc::new(TypingLimit::default()),
+            live: Arc::new(LiveAgents::default()),
         }
     }
 
@@ -101,18 +113,21 @@ impl ConsoleState {
         };
         let sessions = Arc::downgrade(&self.sessions);
         let throttle = Arc::downgrade(&self.throttle);
+        let typing = Arc::downgrade(&self.typing);
         let clock = self.clock.clone();
         runtime.spawn(async move {
             let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
             loop {
                 tick.tick().await;
-                let (Some(sessions), Some(throttle)) = (sessions.upgrade(), throttle.upgrade())
+                let (Some(sessions), Some(throttle), Some(typing)) =
+                    (sessions.upgrade(), throttle.upgrade(), typing.upgrade())
                 else {
                     break;
                 };
                 let now = clock.now();
                 sessions.forget_expired(now);
                 throttle.forget_idle(now);
+                typing.forget_idle();
             }
         });
     }

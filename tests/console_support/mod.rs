@@ -1,11 +1,10 @@
-//! Shared by the console tests: a console over a fresh store, mounted at `/console` as the
-//! server mounts it, called in-process with a peer address of our choosing, on a clock the test
-//! moves.
+//! Shared by the console tests: a console over a fresh store and desk, mounted at `/console` as
+//! the server mounts it, called in-process with a peer address of our choosing, on a clock the
+//! test moves. Test files declare `mod common;` before `mod console_support;`.
 
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -14,9 +13,11 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{DateTime, Utc};
 use kycdesk::console::{Clock, ConsoleSettings, ConsoleState, password};
-use kycdesk::flows::source::ContentSource;
-use kycdesk::i18n::Locales;
-use kycdesk::store::{Agent, AgentRole, SledStore, Store};
+use kycdesk::handoff::presence::Presence;
+use kycdesk::i18n::Lang;
+use kycdesk::runtime::desk::Desk;
+use kycdesk::runtime::{Content, Inbound, StandIns};
+use kycdesk::store::{Agent, AgentRole, ConversationKey, SledStore, Store};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -26,20 +27,10 @@ pub fn start() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("time")
 }
 
-pub fn locales() -> Arc<Locales> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let source = ContentSource::Dirs {
-        flows: root.join("flows"),
-        locales: root.join("locales"),
-    };
-    let (locales, problems) = Locales::load(&source.read().locales);
-    assert!(problems.is_empty(), "{problems:?}");
-    Arc::new(locales)
-}
-
 pub struct Console {
     pub app: Router,
     pub state: ConsoleState,
+    pub desk: Desk,
     pub clock: Clock,
     pub store: Arc<dyn Store>,
     _dir: tempfile::TempDir,
@@ -139,23 +130,27 @@ impl<'a> Call<'a> {
 }
 
 impl Console {
-    pub fn new() -> Self {
-        Self::with(ConsoleSettings::default(), "", "")
+    pub async fn new() -> Self {
+        Self::with(ConsoleSettings::default(), "", "").await
     }
 
     /// A console with these settings, trusted proxies and public origin.
-    pub fn with(settings: ConsoleSettings, proxies: &str, public_origin: &str) -> Self {
+    pub async fn with(settings: ConsoleSettings, proxies: &str, public_origin: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store: Arc<dyn Store> = SledStore::open(dir.path()).expect("store");
+        let runtime = crate::common::runtime_with(Arc::new(StandIns), store.clone());
+        let desk = Desk::open(runtime).await.expect("desk");
         let clock = Clock::manual(start());
         let proxies =
             kycdesk::channel::client_addr::TrustedProxies::parse(proxies).expect("proxies");
-        let state = ConsoleState::new(store.clone(), locales(), settings, proxies, public_origin)
+        let locales = crate::common::loaded().locales.clone();
+        let state = ConsoleState::new(desk.clone(), locales, settings, proxies, public_origin)
             .with_clock(clock.clone());
         let app = Router::new().nest("/console", kycdesk::console::router(state.clone()));
         Self {
             app,
             state,
+            desk,
             clock,
             store,
             _dir: dir,
@@ -213,6 +208,51 @@ impl Console {
             text,
             json,
         }
+    }
+
+    /// A user on the widget asks for a person (an agent serving `lang` must be online); returns
+    /// the new ticket's id.
+    pub async fn user_asks_for_a_person(&self, conversation: &str, lang: Lang) -> String {
+        let key = ConversationKey::new("widget", conversation).expect("key");
+        let runtime = self.desk.runtime();
+        let now = self.clock.now();
+        runtime
+            .handle(&key, Inbound::new(Content::Start, lang), now)
+            .await
+            .expect("start");
+        let ask = match lang {
+            Lang::En => "I want to talk to a real person",
+            Lang::ZhCn => "我要转人工客服",
+        };
+        let turn = runtime
+            .handle(&key, Inbound::new(Content::Text(ask.into()), lang), now)
+            .await
+            .expect("turn");
+        assert!(turn.handoff, "a ticket opened: {:?}", turn.messages);
+        let tickets = self.store.tickets(true).await.expect("tickets");
+        tickets
+            .into_iter()
+            .find(|t| t.key == key)
+            .map(|t| t.id)
+            .expect("the conversation's ticket")
+    }
+
+    /// The user writes into their conversation (relayed to the agent while a ticket is open).
+    pub async fn user_says(&self, conversation: &str, lang: Lang, text: &str) {
+        let key = ConversationKey::new("widget", conversation).expect("key");
+        self.desk
+            .runtime()
+            .handle(
+                &key,
+                Inbound::new(Content::Text(text.into()), lang),
+                self.clock.now(),
+            )
+            .await
+            .expect("turn");
+    }
+
+    pub fn online(&self, login: &str) {
+        self.desk.set_presence(login, Presence::Online);
     }
 
     pub async fn login_answer(&self, login: &str, password: &str) -> Answer {
