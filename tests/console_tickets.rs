@@ -463,10 +463,10 @@ async fn live_frames_reach_the_agents_who_may_see_them() {
     while let Ok(Some(Ok(message))) =
         tokio::time::timeout(Duration::from_millis(500), chen_socket.next()).await
     {
-        if let tungstenite::Message::Text(text) = message {
-            if text.contains(&id) {
-                leaked.push(text.to_string());
-            }
+        if let tungstenite::Message::Text(text) = message
+            && text.contains(&id)
+        {
+            leaked.push(text.to_string());
         }
     }
     assert!(leaked.is_empty(), "{leaked:?}");

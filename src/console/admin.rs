@@ -21,6 +21,8 @@ const AUDIT_PAGE: usize = 100;
 const AUDIT_PAGE_MAX: usize = 1_000;
 /// Records read per step of the CSV export.
 const CSV_STEP: usize = 1_000;
+/// Most records in one CSV export (it is built in memory); the rest is exported with `?after=`.
+const CSV_MAX: usize = 200_000;
 
 fn store_failed(e: crate::store::StoreError, what: &'static str) -> ApiError {
     tracing::error!(error = %e, what, "a console store call failed");
@@ -215,12 +217,15 @@ pub async fn audit_log(
     Ok(Json(json!({ "entries": entries })))
 }
 
+/// `GET /api/admin/audit.csv[?after=<seq>]`: the log from the start (or after `seq`).
 pub async fn audit_csv(
     State(state): State<ConsoleState>,
     _admin: AdminAuthed,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let mut csv = String::from(audit::CSV_HEADER);
-    let mut after = None;
+    let mut after = query.after;
+    let mut rows = 0;
     loop {
         let page = state
             .store
@@ -230,8 +235,9 @@ pub async fn audit_csv(
         for record in &page {
             csv.push_str(&audit::csv_line(record));
         }
+        rows += page.len();
         match page.last() {
-            Some(last) if page.len() == CSV_STEP => after = Some(last.seq),
+            Some(last) if page.len() == CSV_STEP && rows < CSV_MAX => after = Some(last.seq),
             _ => break,
         }
     }

@@ -54,15 +54,22 @@ impl std::fmt::Debug for TypingLimit {
     }
 }
 
-/// The desk's refusal in the console's error shape; store failures are logged, not shown.
+/// The desk's refusal in the console's error shape. Store failures keep the desk's code and
+/// status but not their text (it names storage details): that goes to the log.
 pub fn desk_error(error: DeskError) -> ApiError {
-    if let DeskError::Store(e) = &error {
-        tracing::error!(error = %e, "a desk call failed in the store");
-        return ApiError::internal("the desk");
-    }
     let status =
         StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    ApiError::new(status, error.code(), error.to_string())
+    let message = match &error {
+        DeskError::Store(crate::store::StoreError::TicketConflict(_)) => {
+            "someone else changed this ticket meanwhile: reload it".to_string()
+        }
+        DeskError::Store(e) => {
+            tracing::error!(error = %e, "a desk call failed in the store");
+            "the desk is unavailable; try again shortly".to_string()
+        }
+        other => other.to_string(),
+    };
+    ApiError::new(status, error.code(), message)
 }
 
 /// A ticket id from a path: `t_` and base64url characters, else nothing is looked up.
