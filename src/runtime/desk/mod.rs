@@ -297,11 +297,14 @@ impl Desk {
             },
         };
         let _turn_lock = self.runtime.locks.lock(&key).await;
-        // Read again under the lock: the cache may be behind another agent's change.
-        let ticket = match self.runtime.store().ticket(id).await? {
-            Some(t) if Self::may_see(actor, &t) || actor.role == AgentRole::Admin => t,
-            _ => return Err(DeskError::NotFound),
-        };
+        // Read again under the lock: the cache may be behind another agent's change. Whether
+        // the actor may make the change is for `decide` (a lost claim race is "already claimed").
+        let ticket = self
+            .runtime
+            .store()
+            .ticket(id)
+            .await?
+            .ok_or(DeskError::NotFound)?;
         let mut conversation = self
             .runtime
             .store()
