@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod canned;
 pub mod clock;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod live;

@@ -623,7 +623,7 @@ impl SledStore {
     }
 }
 
-/// An audit record's key (its sequence number, big-endian) and stored value.
+/// An audit record's key (its sequence number) and stored value.
 type AuditValue = ([u8; 8], Vec<u8>);
 
 /// The audit records of `events`, numbered, as stored (`[time ∥ json]`).

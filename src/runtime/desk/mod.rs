@@ -297,11 +297,14 @@ impl Desk {
             },
         };
         let _turn_lock = self.runtime.locks.lock(&key).await;
-        // Read again under the lock: the cache may be behind another agent's change.
-        let ticket = match self.runtime.store().ticket(id).await? {
-            Some(t) if Self::may_see(actor, &t) || actor.role == AgentRole::Admin => t,
-            _ => return Err(DeskError::NotFound),
-        };
+        // Read again under the lock: the cache may be behind another agent's change. Whether
+        // the actor may make the change is for `decide` (a lost claim race is "already claimed").
+        let ticket = self
+            .runtime
+            .store()
+            .ticket(id)
+            .await?
+            .ok_or(DeskError::NotFound)?;
         let mut conversation = self
             .runtime
             .store()
@@ -398,6 +401,14 @@ impl Desk {
         ))
     }
 
+    /// A turn for the user in the conversation's language, while a person holds it.
+    fn live_turn(&self, conversation: &StoredConversation, effects: &[Effect]) -> Turn {
+        Turn {
+            node: "handoff.live".into(),
+            ..self.user_turn(conversation, effects)
+        }
+    }
+
     /// A turn for the user in the conversation's language.
     fn user_turn(&self, conversation: &StoredConversation, effects: &[Effect]) -> Turn {
         render::render(
@@ -449,7 +460,7 @@ impl Desk {
                     return Err(DeskError::Capacity);
                 }
                 let name = agent.display_name.clone();
-                let to_user = self.user_turn(
+                let to_user = self.live_turn(
                     conversation,
                     &[Self::say(
                         "handoff-claimed",
@@ -487,7 +498,7 @@ impl Desk {
                 if !Self::may_act(agent, t) {
                     return Err(DeskError::NotYours);
                 }
-                let mut to_user = self.user_turn(conversation, &[]);
+                let mut to_user = self.live_turn(conversation, &[]);
                 to_user.messages.push(RenderedMessage {
                     text: text.clone(),
                     buttons: Vec::new(),
@@ -579,7 +590,7 @@ impl Desk {
                 if !target.serves(&t.lang) {
                     return Err(DeskError::Language);
                 }
-                let to_user = self.user_turn(
+                let to_user = self.live_turn(
                     conversation,
                     &[Self::say(
                         "handoff-transferred",
