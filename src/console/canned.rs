@@ -60,6 +60,6 @@ pub async fn list(
             .find(|l| l.tag() == tag)
             .ok_or_else(|| ApiError::bad_request("lang is zh-CN or en"))?,
     };
-    let replies = replies(&state.locales, lang, query.cause.as_deref());
+    let replies = replies(state.desk.runtime().locales(), lang, query.cause.as_deref());
     Ok(Json(json!({ "replies": replies })))
 }

@@ -11,7 +11,6 @@ use super::throttle::{LoginThrottle, ThrottleSettings};
 use super::tickets::TypingLimit;
 use crate::channel::client_addr::TrustedProxies;
 use crate::channel::widget::guard::AllowedOrigins;
-use crate::i18n::Locales;
 use crate::runtime::desk::Desk;
 use crate::store::Store;
 
@@ -55,7 +54,6 @@ pub struct ConsoleState {
     pub sessions: Arc<Sessions>,
     pub throttle: Arc<LoginThrottle>,
     pub settings: Arc<ConsoleSettings>,
-    pub locales: Arc<Locales>,
     /// The reverse proxies whose forwarded-for and forwarded-proto headers are believed.
     pub proxies: TrustedProxies,
     /// The server's configured public origin(s): accepted as the origin of live sockets.
@@ -79,11 +77,10 @@ impl std::fmt::Debug for ConsoleState {
 }
 
 impl ConsoleState {
-    /// The console over `desk` (and its runtime's store). `public_origin` is
+    /// The console over `desk` (and its runtime's store and texts). `public_origin` is
     /// `KYCDESK_PUBLIC_ORIGIN` (comma-separated, may be empty).
     pub fn new(
         desk: Desk,
-        locales: Arc<Locales>,
         settings: ConsoleSettings,
         proxies: TrustedProxies,
         public_origin: &str,
@@ -95,7 +92,6 @@ impl ConsoleState {
             sessions: Arc::new(Sessions::new(settings.sessions)),
             throttle: Arc::new(LoginThrottle::new(settings.throttle.clone())),
             settings: Arc::new(settings),
-            locales,
             proxies,
             public_origins: AllowedOrigins::parse(public_origin),
             clock: Clock::system(),

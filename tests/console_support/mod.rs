@@ -33,7 +33,7 @@ pub struct Console {
     pub desk: Desk,
     pub clock: Clock,
     pub store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
+    pub _dir: tempfile::TempDir,
 }
 
 /// An answer: status, headers, body (JSON when it is JSON, else the text as a JSON string).
@@ -143,8 +143,7 @@ impl Console {
         let clock = Clock::manual(start());
         let proxies =
             kycdesk::channel::client_addr::TrustedProxies::parse(proxies).expect("proxies");
-        let locales = crate::common::loaded().locales.clone();
-        let state = ConsoleState::new(desk.clone(), locales, settings, proxies, public_origin)
+        let state = ConsoleState::new(desk.clone(), settings, proxies, public_origin)
             .with_clock(clock.clone());
         let app = Router::new().nest("/console", kycdesk::console::router(state.clone()));
         Self {
