@@ -369,3 +369,55 @@ async fn ticket_frame(
     );
     Some(json!({ "type": "ticket", "ticket": entry }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ConversationKey;
+
+    fn agent(login: &str, role: AgentRole, languages: &[&str]) -> Agent {
+        Agent {
+            login: login.into(),
+            display_name: login.into(),
+            password_hash: String::new(),
+            created_at: chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default(),
+            role,
+            languages: languages.iter().map(|l| l.to_string()).collect(),
+            capacity: 3,
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn events_go_to_holders_same_language_agents_and_admins() {
+        let key = ConversationKey::new("widget", "c1").expect("key");
+        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default();
+        let mut ticket = Ticket::new("t_1".into(), key, "en".into(), at);
+        let alice = agent("alice", AgentRole::Agent, &["en"]);
+        let bob = agent("bob", AgentRole::Agent, &["en"]);
+        let chen = agent("chen", AgentRole::Agent, &["zh-CN"]);
+        let root = agent("root", AgentRole::Admin, &["zh-CN"]);
+        assert!(may_see(&alice, &ticket) && may_see(&bob, &ticket) && may_see(&root, &ticket));
+        assert!(!may_see(&chen, &ticket));
+        ticket.status = TicketStatus::Assigned;
+        ticket.agent = Some("alice".into());
+        assert!(may_see(&alice, &ticket) && may_see(&root, &ticket));
+        assert!(!may_see(&bob, &ticket), "someone else's conversation");
+    }
+
+    #[test]
+    fn sockets_are_counted_per_agent_and_capped() {
+        let live = LiveAgents::default();
+        for _ in 0..SOCKETS_PER_AGENT {
+            assert!(live.join("alice"));
+        }
+        assert!(!live.join("alice"), "too many tabs");
+        assert!(live.join("bob"));
+        for _ in 1..SOCKETS_PER_AGENT {
+            assert!(!live.leave("alice"));
+        }
+        assert!(live.leave("alice"), "the last one");
+        assert_eq!(live.sockets("alice"), 0);
+        assert_eq!(live.sockets("bob"), 1);
+    }
+}
