@@ -10,6 +10,7 @@ pub mod content;
 pub mod engine;
 pub mod entities;
 pub mod flows;
+pub mod handoff;
 pub mod i18n;
 pub mod nlu;
 pub mod photo;
