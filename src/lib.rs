@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod channel;
 pub mod config;
+pub mod console;
 pub mod content;
 pub mod engine;
 pub mod entities;

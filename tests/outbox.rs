@@ -120,6 +120,8 @@ async fn queue_pushes(runtime: &kycdesk::runtime::Runtime, key: &ConversationKey
             entries: Vec::new(),
             outbox: vec![turn; count - 1],
             reply: None,
+            ticket: None,
+            audit: Vec::new(),
         })
         .await
         .expect("queued");

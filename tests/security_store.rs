@@ -83,15 +83,13 @@ async fn populate(runtime: &Runtime, canaries: &Canaries) {
         .expect("subscribed");
     store
         .save_ticket(Ticket {
-            id: format!("t-{}", uuid::Uuid::new_v4()),
-            key: key.clone(),
             status: TicketStatus::Queued,
-            opened_at: Utc::now(),
-            agent: None,
-            causes: Vec::new(),
-            remedies_tried: Vec::new(),
-            case_id: None,
-            lang: "en".into(),
+            ..Ticket::new(
+                format!("t-{}", uuid::Uuid::new_v4()),
+                key.clone(),
+                "en".into(),
+                Utc::now(),
+            )
         })
         .await
         .expect("ticket");

@@ -366,6 +366,7 @@ async fn follow_ups_tickets_and_agents_are_kept_and_erased_with_the_person() {
             remedies_tried: vec!["photo_daylight".into()],
             case_id: Some("KYC-DEMO-PHOTO".into()),
             lang: "zh-CN".into(),
+            ..ticket_defaults(&k)
         })
         .await
         .expect("ticket");
@@ -375,6 +376,10 @@ async fn follow_ups_tickets_and_agents_are_kept_and_erased_with_the_person() {
             display_name: "李娜".into(),
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
             created_at: Utc::now(),
+            role: kycdesk::store::AgentRole::Agent,
+            languages: vec!["zh-CN".into()],
+            capacity: 4,
+            disabled: false,
         })
         .await
         .expect("agent");
@@ -460,6 +465,8 @@ async fn the_store_counts_the_transcript_bytes_of_each_conversation() {
             entries: Vec::new(),
             outbox: Vec::new(),
             reply: None,
+            ticket: None,
+            audit: Vec::new(),
         })
         .await
         .expect("committed");
@@ -522,6 +529,7 @@ async fn retention_erases_idle_conversations_with_every_record_they_own() {
                 remedies_tried: Vec::new(),
                 case_id: None,
                 lang: "en".into(),
+                ..ticket_defaults(&k)
             })
             .await
             .expect("ticket");
@@ -594,6 +602,8 @@ async fn the_store_recovers_by_itself_after_a_storage_failure() {
         entries: Vec::new(),
         outbox: Vec::new(),
         reply: None,
+        ticket: None,
+        audit: Vec::new(),
     };
     let err = store
         .commit_turn(commit.clone())
@@ -775,6 +785,7 @@ async fn a_layout_1_directory_is_upgraded_on_open() {
             remedies_tried: Vec::new(),
             case_id: None,
             lang: "en".into(),
+            ..ticket_defaults(&k)
         };
         tree("tickets")
             .insert(
@@ -967,4 +978,160 @@ async fn the_store_recovers_after_a_real_full_disk_is_freed() {
     assert!(store.reply_for(&k, "after").await.expect("reply").is_some());
     drop(runtime);
     drop(store);
+}
+
+/// The fields of a new ticket these tests do not care about.
+fn ticket_defaults(k: &ConversationKey) -> kycdesk::store::Ticket {
+    kycdesk::store::Ticket::new("t-defaults".into(), k.clone(), "en".into(), Utc::now())
+}
+
+/// A conversation stored by one turn, for tests that write tickets beside it.
+async fn stored_conversation(
+    store: &std::sync::Arc<dyn Store>,
+    runtime: &kycdesk::runtime::Runtime,
+    k: &ConversationKey,
+) -> kycdesk::store::StoredConversation {
+    runtime
+        .handle(k, Inbound::new(Content::Start, Lang::En), Utc::now())
+        .await
+        .expect("turn");
+    store.load(k).await.expect("load").expect("stored")
+}
+
+#[tokio::test]
+async fn a_ticket_write_from_a_stale_read_is_refused() {
+    use kycdesk::store::{Ticket, TicketStatus, TicketWrite, TurnCommit};
+    let (runtime, _dir) = common::runtime();
+    let store = runtime.store().clone();
+    let k = key("ticketed");
+    let conversation = stored_conversation(&store, &runtime, &k).await;
+    let ticket = Ticket::new("t_race".into(), k.clone(), "en".into(), Utc::now());
+    let mut open = TurnCommit::new(k.clone(), conversation.clone());
+    open.ticket = Some(TicketWrite {
+        ticket: ticket.clone(),
+        expected: None,
+    });
+    store.commit_turn(open.clone()).await.expect("opened");
+    // Opening it again (a second instance that did not see it) is a conflict.
+    let again = store.commit_turn(open).await.expect_err("exists already");
+    assert!(matches!(again, StoreError::TicketConflict(_)), "{again}");
+
+    // Two claims read version 1: the first wins, the second is refused.
+    let claim = |agent: &str| {
+        let mut c = TurnCommit::new(k.clone(), conversation.clone());
+        c.ticket = Some(TicketWrite {
+            ticket: Ticket {
+                status: TicketStatus::Assigned,
+                agent: Some(agent.into()),
+                version: 2,
+                ..ticket.clone()
+            },
+            expected: Some(1),
+        });
+        c
+    };
+    store
+        .commit_turn(claim("alice"))
+        .await
+        .expect("first claim");
+    let lost = store.commit_turn(claim("bob")).await.expect_err("second");
+    assert!(matches!(lost, StoreError::TicketConflict(_)), "{lost}");
+    let stored = store.ticket("t_race").await.expect("read").expect("exists");
+    assert_eq!(stored.agent.as_deref(), Some("alice"));
+    assert_eq!(stored.version, 2);
+
+    // A ticket of another conversation cannot ride on this one's commit.
+    let mut foreign = TurnCommit::new(k.clone(), conversation);
+    foreign.ticket = Some(TicketWrite {
+        ticket: Ticket::new("t_other".into(), key("other"), "en".into(), Utc::now()),
+        expected: None,
+    });
+    let err = store.commit_turn(foreign).await.expect_err("refused");
+    assert!(matches!(err, StoreError::TicketOwner), "{err}");
+
+    // Export carries the ticket; erasure removes it.
+    let export = store.export(&k).await.expect("export").expect("exists");
+    assert_eq!(export.tickets.len(), 1);
+    let report = store.erase_conversation(&k).await.expect("erased");
+    assert_eq!(report.tickets, 1);
+    assert!(store.ticket("t_race").await.expect("read").is_none());
+}
+
+#[tokio::test]
+async fn the_audit_log_names_people_only_by_pseudonym_and_expires() {
+    use kycdesk::store::AuditEvent;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runtime = common::runtime_in(dir.path());
+    let store = runtime.store().clone();
+    let k = key("audited-canary-4417");
+    let old = Utc::now() - chrono::Duration::days(40);
+    let event = |at, action: &str| AuditEvent {
+        at,
+        actor: "alice".into(),
+        action: action.into(),
+        ticket: Some("t_1".into()),
+        conversation: Some(k.clone()),
+        detail: None,
+    };
+    let first = store
+        .append_audit(event(old, "claim"))
+        .await
+        .expect("append");
+    let second = store
+        .append_audit(event(Utc::now(), "resolve"))
+        .await
+        .expect("append");
+    assert!(second > first);
+    let log = store.audit_log(None, 10).await.expect("log");
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].action, "resolve");
+    let subject = log[0].subject.clone().expect("subject");
+    assert_eq!(subject, store.pseudonym(k.as_str()));
+    assert!(!subject.contains("canary"));
+    // Paging.
+    let after = store.audit_log(Some(first), 10).await.expect("page");
+    assert_eq!(after.len(), 1);
+    store.flush().await.expect("flush");
+    assert!(!contains(&raw_files(dir.path()), "audited-canary-4417"));
+    // The retention purge removes old records.
+    store
+        .purge_transcripts_before(Utc::now() - chrono::Duration::days(30))
+        .await
+        .expect("purge");
+    let log = store.audit_log(None, 10).await.expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, "resolve");
+}
+
+#[tokio::test]
+async fn agents_are_listed_and_removed() {
+    use kycdesk::store::{Agent, AgentRole};
+    let (runtime, _dir) = common::runtime();
+    let store = runtime.store().clone();
+    for login in ["bob", "alice"] {
+        store
+            .save_agent(Agent {
+                login: login.into(),
+                display_name: login.to_uppercase(),
+                password_hash: "$argon2id$x".into(),
+                created_at: Utc::now(),
+                role: AgentRole::Admin,
+                languages: vec!["en".into()],
+                capacity: 2,
+                disabled: false,
+            })
+            .await
+            .expect("saved");
+    }
+    let logins: Vec<String> = store
+        .agents()
+        .await
+        .expect("agents")
+        .into_iter()
+        .map(|a| a.login)
+        .collect();
+    assert_eq!(logins, ["alice", "bob"]);
+    assert!(store.remove_agent("bob").await.expect("removed"));
+    assert!(!store.remove_agent("bob").await.expect("gone"));
+    assert_eq!(store.agents().await.expect("agents").len(), 1);
 }

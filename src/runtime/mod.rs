@@ -254,6 +254,7 @@ impl Runtime {
             text,
             buttons,
             node: None,
+            author: None,
         };
         let mut entries = vec![TranscriptEntry {
             message_id: inbound.message_id.clone(),
@@ -288,6 +289,8 @@ impl Runtime {
                 Delivery::Inline => Vec::new(),
             },
             reply: inbound.message_id.map(|id| (id, turn.clone())),
+            ticket: None,
+            audit: Vec::new(),
         };
         self.store.commit_turn(commit).await?;
         Ok(turn)

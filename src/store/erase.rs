@@ -113,6 +113,14 @@ pub fn purge_before(
     for (owner, bytes) in freed {
         release_bytes(shared, trees, &owner, bytes)?;
     }
+    // The audit log keeps no texts, but its times and pseudonyms are personal data too.
+    for item in trees.audit.iter() {
+        let (k, value) = item.map_err(io)?;
+        if timed_parts(&value).is_some_and(|(at, _)| at < cutoff) {
+            trees.audit.remove(&k).map_err(io)?;
+            removed += 1;
+        }
+    }
     let mut idle = HashSet::new();
     for item in trees.conversations.iter() {
         let (k, raw) = item.map_err(io)?;

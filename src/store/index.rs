@@ -29,6 +29,7 @@ enum Domain {
     Message,
     User,
     Topic,
+    Pseudonym,
 }
 
 impl Domain {
@@ -38,6 +39,7 @@ impl Domain {
             Self::Message => b"message",
             Self::User => b"user",
             Self::Topic => b"topic",
+            Self::Pseudonym => b"pseudonym",
         }
     }
 }
@@ -127,6 +129,12 @@ impl IndexSecret {
 
     pub fn user(&self, user_ref: &str) -> Hashed {
         self.hash(Domain::User, &[user_ref.as_bytes()])
+    }
+
+    /// A short keyed hash (12 hex digits) naming a person in the audit log or on an agent's
+    /// card: enough to tell two people apart, useless for finding either.
+    pub fn pseudonym(&self, value: &str) -> String {
+        hex::encode(&self.hash(Domain::Pseudonym, &[value.as_bytes()])[..6])
     }
 
     /// A follow-up topic (a case id is as personal as the conversation).

@@ -17,8 +17,10 @@ mod types;
 
 pub use sled_store::SledStore;
 pub use types::{
-    Agent, ConversationKey, EntryKind, ErasureReport, Export, FollowTopic, KeyError, OutboxItem,
-    StoredConversation, Subscription, Ticket, TicketStatus, TranscriptEntry, TurnCommit,
+    Agent, AgentRole, AuditEvent, AuditRecord, ConversationKey, EntryKind, ErasureReport, Export,
+    FollowTopic, HandoffCard, HandoffReason, KeyError, OutboxItem, Priority, Rating,
+    StoredConversation, Subscription, Ticket, TicketOutcome, TicketStatus, TicketWrite,
+    TranscriptEntry, TurnCommit,
 };
 
 use async_trait::async_trait;
@@ -46,6 +48,11 @@ pub enum StoreError {
     Corrupt { what: &'static str, reason: String },
     #[error("conversation {0} has no encryption key: it was erased, or the key file was lost")]
     MissingKey(String),
+    /// A ticket changed since it was read (another agent or instance got there first).
+    #[error("ticket {0} was changed by someone else meanwhile")]
+    TicketConflict(String),
+    #[error("a ticket must belong to the conversation of the turn that writes it")]
+    TicketOwner,
 }
 
 /// Where conversations live.
@@ -116,15 +123,39 @@ pub trait Store: Send + Sync {
         update: Option<Subscription>,
     ) -> Result<(), StoreError>;
 
-    /// Opens or updates a handoff ticket (durable on return).
+    /// Opens or updates a handoff ticket without a version check (durable on return). Changes
+    /// that race with agents go through `commit_turn` with a `TicketWrite`.
     async fn save_ticket(&self, ticket: Ticket) -> Result<(), StoreError>;
 
     /// Tickets, oldest first; only the open ones when `open_only`.
     async fn tickets(&self, open_only: bool) -> Result<Vec<Ticket>, StoreError>;
+
+    /// One ticket by id.
+    async fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError>;
 
     /// Creates or replaces an agent account.
     async fn save_agent(&self, agent: Agent) -> Result<(), StoreError>;
 
     /// An agent account by login name.
     async fn agent(&self, login: &str) -> Result<Option<Agent>, StoreError>;
+
+    /// Every agent account, by login.
+    async fn agents(&self) -> Result<Vec<Agent>, StoreError>;
+
+    /// Removes an agent account; false when there was none.
+    async fn remove_agent(&self, login: &str) -> Result<bool, StoreError>;
+
+    /// Appends to the audit log (durable on return) and returns the record's sequence number.
+    async fn append_audit(&self, event: AuditEvent) -> Result<u64, StoreError>;
+
+    /// Up to `limit` audit records with a sequence number above `after`, oldest first.
+    async fn audit_log(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// A keyed hash naming a person or conversation without revealing it (audit log, agents'
+    /// cards): stable within this store, meaningless outside it.
+    fn pseudonym(&self, value: &str) -> String;
 }

@@ -8,6 +8,7 @@
 //! - `follow_ups`: topic hash ∥ conversation hash → [conversation hash ∥ sealed subscription]
 //! - `tickets`: ticket id → [conversation hash ∥ sealed ticket]
 //! - `agents`: login → agent (no conversation data: not sealed)
+//! - `audit`: seq (BE) → [time ∥ audit record] (users only as keyed hashes: not sealed)
 //!
 //! The clear conversation key, message ids and user refs live only inside sealed values.
 

@@ -237,6 +237,15 @@ impl SledStore {
             .user_ref
             .as_ref()
             .map(|u| concat(&index.user(u), &hashed));
+        let ticket = match &commit.ticket {
+            Some(write) if write.ticket.key != commit.key => return Err(StoreError::TicketOwner),
+            Some(write) => Some((
+                write.ticket.id.clone(),
+                write.expected,
+                owned_value(&hashed, &seal(&k, &write.ticket)?),
+            )),
+            None => None,
+        };
         {
             let trees = self.shared.trees()?;
             let mut outbox = Vec::new();
@@ -250,15 +259,45 @@ impl SledStore {
                 };
                 outbox.push((id.to_be_bytes(), owned_value(&hashed, &seal(&k, &item)?)));
             }
+            let audit = audit_values(&trees, &self.shared.index, &commit.audit)?;
             (
                 &trees.conversations,
                 &trees.transcripts,
                 &trees.replies,
                 &trees.outbox,
                 &trees.users,
+                &trees.tickets,
+                &trees.audit,
             )
                 .transaction(
-                    |(conversations, transcripts, replies, outbox_tree, users)| {
+                    |(
+                        conversations,
+                        transcripts,
+                        replies,
+                        outbox_tree,
+                        users,
+                        tickets,
+                        audit_tree,
+                    )| {
+                        if let Some((id, expected, value)) = &ticket {
+                            let stored = match tickets.get(id.as_bytes())? {
+                                None => None,
+                                Some(raw) => Some(ticket_version(&k, &raw).map_err(
+                                    sled::transaction::ConflictableTransactionError::Abort,
+                                )?),
+                            };
+                            if stored != *expected {
+                                return Err(
+                                    sled::transaction::ConflictableTransactionError::Abort(
+                                        StoreError::TicketConflict(id.clone()),
+                                    ),
+                                );
+                            }
+                            tickets.insert(id.as_bytes(), value.as_slice())?;
+                        }
+                        for (seq, value) in &audit {
+                            audit_tree.insert(seq, value.as_slice())?;
+                        }
                         conversations.insert(&hashed, sealed_conversation.as_slice())?;
                         for (ek, ev) in &entries {
                             transcripts.insert(ek.as_slice(), ev.as_slice())?;
@@ -367,6 +406,7 @@ impl SledStore {
                 transcript: read_transcript(trees, &hashed, &k)?,
                 pending_outbox,
                 replies,
+                tickets: read_tickets_of(trees, &hashed, &k)?,
             }))
         })
         .await
@@ -450,6 +490,99 @@ impl SledStore {
         self.durable().await
     }
 
+    async fn ticket_inner(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
+        let Some(raw) = self
+            .shared
+            .trees()?
+            .tickets
+            .get(id.as_bytes())
+            .map_err(io)?
+        else {
+            return Ok(None);
+        };
+        let Some((owner, sealed)) = owned_parts(&raw) else {
+            return Err(StoreError::Corrupt {
+                what: "ticket",
+                reason: "too short".into(),
+            });
+        };
+        // An erased conversation's ticket cannot be opened any more: it is gone for everyone.
+        let Some(k) = self.shared.keyring.get(&owner) else {
+            return Ok(None);
+        };
+        open(&k, sealed, "ticket").map(Some)
+    }
+
+    async fn agents_inner(&self) -> Result<Vec<Agent>, StoreError> {
+        let trees = self.shared.trees()?;
+        let mut out = Vec::new();
+        for item in trees.agents.iter() {
+            let (_, raw) = item.map_err(io)?;
+            out.push(
+                serde_json::from_slice(&raw).map_err(|e| StoreError::Corrupt {
+                    what: "agent",
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn remove_agent_inner(&self, login: &str) -> Result<bool, StoreError> {
+        let removed = self
+            .shared
+            .trees()?
+            .agents
+            .remove(login.as_bytes())
+            .map_err(io)?
+            .is_some();
+        self.durable().await?;
+        Ok(removed)
+    }
+
+    async fn append_audit_inner(&self, event: AuditEvent) -> Result<u64, StoreError> {
+        let trees = self.shared.trees()?;
+        let values = audit_values(&trees, &self.shared.index, std::slice::from_ref(&event))?;
+        let mut seq = 0;
+        for (key, value) in values {
+            seq = u64::from_be_bytes(key);
+            trees.audit.insert(key, value).map_err(io)?;
+        }
+        drop(trees);
+        self.durable().await?;
+        Ok(seq)
+    }
+
+    async fn audit_log_inner(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let start = match after {
+            None => 0,
+            Some(seq) => match seq.checked_add(1) {
+                Some(next) => next,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let trees = self.shared.trees()?;
+        let mut out = Vec::new();
+        for item in trees.audit.range(start.to_be_bytes()..).take(limit) {
+            let (_, value) = item.map_err(io)?;
+            let (_, json) = timed_parts(&value).ok_or(StoreError::Corrupt {
+                what: "audit record",
+                reason: "too short".into(),
+            })?;
+            out.push(
+                serde_json::from_slice(json).map_err(|e| StoreError::Corrupt {
+                    what: "audit record",
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
     async fn agent_inner(&self, login: &str) -> Result<Option<Agent>, StoreError> {
         let Some(raw) = self
             .shared
@@ -488,6 +621,61 @@ impl SledStore {
         }
         Ok(out)
     }
+}
+
+/// The audit records of `events`, numbered, as stored (`[time ∥ json]`).
+fn audit_values(
+    trees: &Trees,
+    index: &IndexSecret,
+    events: &[AuditEvent],
+) -> Result<Vec<([u8; 8], Vec<u8>)>, StoreError> {
+    events
+        .iter()
+        .map(|event| {
+            let seq = trees.db.generate_id().map_err(io)?;
+            let record = AuditRecord {
+                seq,
+                at: event.at,
+                actor: event.actor.clone(),
+                action: event.action.clone(),
+                ticket: event.ticket.clone(),
+                subject: event
+                    .conversation
+                    .as_ref()
+                    .map(|key| index.pseudonym(key.as_str())),
+                detail: event.detail.clone(),
+            };
+            let json = serde_json::to_vec(&record).map_err(|e| StoreError::Corrupt {
+                what: "audit record",
+                reason: e.to_string(),
+            })?;
+            Ok((seq.to_be_bytes(), timed_value(event.at, &json)))
+        })
+        .collect()
+}
+
+/// The version of a stored ticket (for the check in `commit_turn`).
+fn ticket_version(k: &[u8; 32], raw: &[u8]) -> Result<u64, StoreError> {
+    let (_, sealed) = owned_parts(raw).ok_or(StoreError::Corrupt {
+        what: "ticket",
+        reason: "too short".into(),
+    })?;
+    let ticket: Ticket = open(k, sealed, "ticket")?;
+    Ok(ticket.version)
+}
+
+/// The tickets of one conversation.
+fn read_tickets_of(trees: &Trees, owner: &Hashed, k: &[u8; 32]) -> Result<Vec<Ticket>, StoreError> {
+    let mut out = Vec::new();
+    for item in trees.tickets.iter() {
+        let (_, value) = item.map_err(io)?;
+        if let Some((o, sealed)) = owned_parts(&value)
+            && o == *owner
+        {
+            out.push(open(k, sealed, "ticket")?);
+        }
+    }
+    Ok(out)
 }
 
 fn read_transcript(
@@ -627,5 +815,33 @@ impl Store for SledStore {
 
     async fn agent(&self, login: &str) -> Result<Option<Agent>, StoreError> {
         self.shared.watch(self.agent_inner(login).await)
+    }
+
+    async fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
+        self.shared.watch(self.ticket_inner(id).await)
+    }
+
+    async fn agents(&self) -> Result<Vec<Agent>, StoreError> {
+        self.shared.watch(self.agents_inner().await)
+    }
+
+    async fn remove_agent(&self, login: &str) -> Result<bool, StoreError> {
+        self.shared.watch(self.remove_agent_inner(login).await)
+    }
+
+    async fn append_audit(&self, event: AuditEvent) -> Result<u64, StoreError> {
+        self.shared.watch(self.append_audit_inner(event).await)
+    }
+
+    async fn audit_log(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.shared.watch(self.audit_log_inner(after, limit).await)
+    }
+
+    fn pseudonym(&self, value: &str) -> String {
+        self.shared.index.pseudonym(value)
     }
 }

@@ -16,6 +16,8 @@ pub struct Trees {
     pub follow_ups: sled::Tree,
     pub tickets: sled::Tree,
     pub agents: sled::Tree,
+    /// seq (BE) → [time ∥ audit record]: agents' actions, users only as keyed hashes.
+    pub audit: sled::Tree,
 }
 
 pub fn io(e: sled::Error) -> StoreError {
@@ -44,6 +46,7 @@ impl Trees {
             follow_ups: tree("follow_ups")?,
             tickets: tree("tickets")?,
             agents: tree("agents")?,
+            audit: tree("audit")?,
             db,
         })
     }

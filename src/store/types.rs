@@ -98,8 +98,12 @@ pub enum EntryKind {
     Outbound,
     /// Where the conversation moved (node, causes, handoff).
     StateChange,
-    /// What a human agent did or said.
+    /// Something that happened around a human handoff (claimed, transferred, handed back).
     AgentAction,
+    /// What a human agent said to the user.
+    AgentMessage,
+    /// An agent's internal note: the user never sees it.
+    AgentNote,
 }
 
 /// One line of the append-only transcript. Texts are redacted before they get here.
@@ -116,6 +120,9 @@ pub struct TranscriptEntry {
     pub buttons: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// The agent (login) who wrote an agent message or note, or did an agent action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 /// A bot turn waiting to be pushed to a channel (Telegram, a widget's socket, a follow-up).
@@ -138,6 +145,35 @@ pub struct TurnCommit {
     pub outbox: Vec<Turn>,
     /// The channel message id and the reply given to it, so a duplicate gets the same reply.
     pub reply: Option<(String, Turn)>,
+    /// A handoff ticket opened or changed by this turn, written in the same transaction.
+    pub ticket: Option<TicketWrite>,
+    /// Agent actions to record in the audit log, in the same transaction.
+    pub audit: Vec<AuditEvent>,
+}
+
+impl TurnCommit {
+    /// A commit of state and transcript only.
+    pub fn new(key: ConversationKey, conversation: StoredConversation) -> Self {
+        Self {
+            key,
+            conversation,
+            entries: Vec::new(),
+            outbox: Vec::new(),
+            reply: None,
+            ticket: None,
+            audit: Vec::new(),
+        }
+    }
+}
+
+/// A ticket to write, guarded by the version the writer read: two writers that read the same
+/// version cannot both win (two agents claiming one ticket, on one instance or several).
+#[derive(Debug, Clone)]
+pub struct TicketWrite {
+    /// The new ticket; its `version` must be `expected + 1` (or 1 for a new ticket).
+    pub ticket: Ticket,
+    /// The version read before the change; `None` for a new ticket (which must not exist).
+    pub expected: Option<u64>,
 }
 
 /// What an erasure removed.
@@ -151,6 +187,7 @@ pub struct ErasureReport {
     pub outbox_items: u64,
     pub user_links: u64,
     pub keys: u64,
+    pub audit_records: u64,
 }
 
 impl ErasureReport {
@@ -163,6 +200,7 @@ impl ErasureReport {
         self.outbox_items += other.outbox_items;
         self.user_links += other.user_links;
         self.keys += other.keys;
+        self.audit_records += other.audit_records;
     }
 }
 
@@ -177,6 +215,8 @@ pub struct Export {
     pub transcript: Vec<TranscriptEntry>,
     pub pending_outbox: Vec<OutboxItem>,
     pub replies: Vec<(String, Turn)>,
+    /// Handoff tickets of the conversation (with their handoff cards and ratings).
+    pub tickets: Vec<Ticket>,
 }
 
 /// What a follow-up waits for.
@@ -214,9 +254,90 @@ pub struct Subscription {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
+    /// Waiting for an agent, with the user waiting live.
     Queued,
+    /// An agent holds the conversation.
     Assigned,
+    /// The user left a message (outside business hours, or nobody online): answered later.
+    LeftMessage,
     Closed,
+}
+
+impl TicketStatus {
+    pub fn is_open(self) -> bool {
+        self != Self::Closed
+    }
+}
+
+/// How a ticket ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketOutcome {
+    /// The agent solved it.
+    Resolved,
+    /// The agent gave the conversation back to the bot.
+    HandedBack,
+    /// The user went back to the bot before an agent took it.
+    Cancelled,
+}
+
+/// Why the conversation was handed to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// The user asked for a person.
+    Asked,
+    /// Remedies did not help (or the same cause failed twice).
+    NotHelped,
+    /// The bot did not understand several times in a row.
+    NotUnderstood,
+    /// The user was plainly upset.
+    Upset,
+    /// A final or sensitive reason only a person may handle.
+    Sensitive,
+    /// The user appeals a decision.
+    Appeal,
+    /// A flow sent the conversation to a person.
+    Flow,
+}
+
+/// Appeals and sensitive cases are served first; then the longest waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    High,
+    Normal,
+}
+
+/// The user's 1–5 rating of a resolved ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    pub stars: u8,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What an agent sees at a glance: built from the conversation when the ticket opens. Personal
+/// numbers are masked before they get here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HandoffCard {
+    pub causes: Vec<String>,
+    pub remedies_tried: Vec<String>,
+    /// Answers the user gave (slot, masked value).
+    pub answers: Vec<(String, String)>,
+    /// The case as last read: masked id, status, reason codes.
+    pub case_id: Option<String>,
+    pub case_status: Option<String>,
+    pub reason_codes: Vec<String>,
+    /// Findings of the last photo check (codes).
+    pub photo_findings: Vec<String>,
+    /// Reason codes that must not be told to the user (risk control, forgery, watch lists).
+    pub sensitive: bool,
+    pub user_linked: bool,
+    /// A keyed hash of the linked user, so agents can tell two tickets of one person apart.
+    pub user_pseudonym: Option<String>,
+    /// What the user wrote when leaving a message.
+    pub left_message: Option<String>,
 }
 
 /// A conversation handed to a human, with what the agent needs at a glance.
@@ -226,18 +347,149 @@ pub struct Ticket {
     pub key: ConversationKey,
     pub status: TicketStatus,
     pub opened_at: DateTime<Utc>,
+    /// The agent (login) holding it.
     pub agent: Option<String>,
     pub causes: Vec<String>,
     pub remedies_tried: Vec<String>,
     pub case_id: Option<String>,
     pub lang: String,
+    /// Raised by one on every write (see `TicketWrite`).
+    #[serde(default)]
+    pub version: u64,
+    #[serde(default = "default_reason")]
+    pub reason: HandoffReason,
+    #[serde(default = "default_priority")]
+    pub priority: Priority,
+    #[serde(default)]
+    pub card: HandoffCard,
+    /// When the current agent claimed it (a claim unanswered for too long returns to the queue).
+    #[serde(default)]
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// When an agent last wrote to the user.
+    #[serde(default)]
+    pub agent_replied_at: Option<DateTime<Utc>>,
+    /// When the agent first wrote to the user (time to first reply).
+    #[serde(default)]
+    pub first_reply_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub outcome: Option<TicketOutcome>,
+    #[serde(default)]
+    pub rating: Option<Rating>,
+    /// User messages the holding agent has not seen yet.
+    #[serde(default)]
+    pub unread: u32,
+    /// The last user message, masked and cut short, for the queue.
+    #[serde(default)]
+    pub preview: String,
 }
 
-/// An agent account of the console. The password is kept only as an Argon2 hash.
+impl Ticket {
+    /// A queued ticket with nothing known yet.
+    pub fn new(id: String, key: ConversationKey, lang: String, opened_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            key,
+            status: TicketStatus::Queued,
+            opened_at,
+            agent: None,
+            causes: Vec::new(),
+            remedies_tried: Vec::new(),
+            case_id: None,
+            lang,
+            version: 1,
+            reason: HandoffReason::Asked,
+            priority: Priority::Normal,
+            card: HandoffCard::default(),
+            claimed_at: None,
+            agent_replied_at: None,
+            first_reply_at: None,
+            closed_at: None,
+            outcome: None,
+            rating: None,
+            unread: 0,
+            preview: String::new(),
+        }
+    }
+
+    /// How long the user has waited (since the ticket opened).
+    pub fn waiting_secs(&self, now: DateTime<Utc>) -> i64 {
+        (now - self.opened_at).num_seconds().max(0)
+    }
+}
+
+fn default_reason() -> HandoffReason {
+    HandoffReason::Asked
+}
+
+fn default_priority() -> Priority {
+    Priority::Normal
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentRole {
+    #[default]
+    Agent,
+    Admin,
+}
+
+/// An agent account of the console. The password is kept only as an Argon2id hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     pub login: String,
     pub display_name: String,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub role: AgentRole,
+    /// The languages the agent serves (`zh-CN`, `en`); tickets go only to agents who speak theirs.
+    #[serde(default = "all_languages")]
+    pub languages: Vec<String>,
+    /// How many conversations the agent may hold at once.
+    #[serde(default = "default_capacity")]
+    pub capacity: u32,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+fn all_languages() -> Vec<String> {
+    vec!["zh-CN".into(), "en".into()]
+}
+
+fn default_capacity() -> u32 {
+    4
+}
+
+impl Agent {
+    pub fn serves(&self, lang: &str) -> bool {
+        self.languages.iter().any(|l| l == lang)
+    }
+}
+
+/// An agent action to record (login, claim, reply, transfer, resolve, erase...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    /// The agent's login (`cli` for the command line).
+    pub actor: String,
+    pub action: String,
+    pub ticket: Option<String>,
+    /// The conversation acted on: recorded only as a keyed hash.
+    pub conversation: Option<ConversationKey>,
+    /// A short, non-personal detail ("to bob").
+    pub detail: Option<String>,
+}
+
+/// One line of the audit log as stored: users appear only as keyed hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub ticket: Option<String>,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
 }

@@ -1,0 +1,3 @@
+//! The agent console: the web face agents work in (login, live queue, conversations).
+
+pub mod password;
