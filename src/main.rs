@@ -442,7 +442,7 @@ async fn agent(config: &Config, command: AgentCommand) -> anyhow::Result<ExitCod
             println!("agent {login} added");
         }
         AgentCommand::List => {
-            let agents = admin(config, Request::AgentList).await?;
+            let agents = admin(config, Request::AgentList {}).await?;
             print_agents(&agents);
         }
         AgentCommand::Remove { login } => {

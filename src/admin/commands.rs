@@ -37,7 +37,7 @@ pub enum Request {
         capacity: u32,
         password_hash: String,
     },
-    AgentList,
+    AgentList {},
     AgentRemove {
         login: String,
     },
@@ -220,7 +220,7 @@ pub async fn execute(store: &dyn Store, request: Request) -> Result<Value, Comma
             audit(store, "agent_add", None, Some(login)).await?;
             Ok(shown)
         }
-        Request::AgentList => {
+        Request::AgentList {} => {
             let agents = store.agents().await?;
             Ok(Value::Array(agents.iter().map(listed).collect()))
         }

@@ -395,45 +395,37 @@ impl Config {
     }
 }
 
-/// Turns figment's errors into one message per problem naming the key (or variable) and the
-/// file it came from.
+/// Keys whose values are never shown, not even in an error.
+const SECRET_KEYS: &[&str] = &[
+    "widget.secret",
+    "case_api.token",
+    "case_api.webhook_secret",
+    "sandbox.token",
+    "handoff.notify_secret",
+];
+
+/// Turns figment's errors into one message per problem naming the key and where it came from:
+/// the file, or the variable.
 fn describe(error: figment::Error) -> ConfigError {
     let lines: Vec<String> = error
         .into_iter()
         .map(|e| {
+            // For an unknown key the path already ends with it.
             let key = e.path.join(".");
-            let source = e.metadata.as_ref().map(|m| match &m.source {
-                Some(figment::Source::File(path)) => path.display().to_string(),
-                _ => m.name.to_string(),
-            });
-            let kind = match &e.kind {
-                figment::error::Kind::UnknownField(field, _) => {
-                    let full = if key.is_empty() {
-                        field.clone()
-                    } else {
-                        format!("{key}.{field}")
-                    };
-                    return match source {
-                        Some(source) => format!("{source}: unknown key `{full}`"),
-                        None => format!("unknown key `{full}`"),
-                    };
-                }
+            let problem = match &e.kind {
+                figment::error::Kind::UnknownField(..) => "unknown key".to_string(),
+                // serde's message would quote the value: not for a secret.
+                _ if SECRET_KEYS.contains(&key.as_str()) => "must be a string".to_string(),
                 other => other.to_string(),
             };
-            let at = match (&e.metadata, key.is_empty()) {
-                (Some(m), false) => {
-                    let named = m.interpolate(&e.profile.clone().unwrap_or_default(), &e.path);
-                    if named == key {
-                        format!("`{key}`")
-                    } else {
-                        format!("`{key}` ({named})")
-                    }
-                }
-                _ => format!("`{key}`"),
-            };
-            match source {
-                Some(source) => format!("{source}: {at}: {kind}"),
-                None => format!("{at}: {kind}"),
+            let file = e.metadata.as_ref().and_then(|m| match &m.source {
+                Some(figment::Source::File(path)) => Some(path.display().to_string()),
+                _ => None,
+            });
+            match (file, env::variable_for(&key)) {
+                (Some(file), _) => format!("{file}: `{key}`: {problem}"),
+                (None, Some(var)) => format!("{var} (`{key}`): {problem}"),
+                (None, None) => format!("`{key}`: {problem}"),
             }
         })
         .collect();
@@ -523,5 +515,134 @@ impl std::fmt::Debug for Config {
             .field("widget_secret", &Secret(&self.widget_secret))
             .field("webhook_secret", &Secret(&self.webhook_secret))
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../kycdesk.example.toml");
+
+    fn with_vars(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn the_example_file_holds_exactly_the_defaults() {
+        let settings: Settings = toml::from_str(EXAMPLE).expect("the example file reads");
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn the_example_file_names_every_variable() {
+        for (var, key, _) in env::VARIABLES {
+            assert!(
+                EXAMPLE.contains(var),
+                "{var} ({key}) is not in the example file"
+            );
+        }
+    }
+
+    #[test]
+    fn every_variable_reaches_a_key_of_the_file() {
+        for (var, key, kind) in env::VARIABLES {
+            let value = match kind {
+                env::Kind::Number => "7",
+                env::Kind::Flag => "1",
+                env::Kind::List | env::Kind::Text => "x",
+            };
+            let result = with_vars(&[(var, value)]);
+            if let Err(e) = result {
+                assert!(!e.to_string().contains("unknown key"), "{var} → {key}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn variables_keep_their_meaning() {
+        let config = with_vars(&[
+            ("KYCDESK_RETENTION_DAYS", "30"),
+            ("KYCDESK_RATE_IP", "5/50"),
+            ("KYCDESK_ENFORCE_IDENTITY", "true"),
+            (
+                "KYCDESK_ALLOWED_ORIGINS",
+                "https://a.example, https://b.example",
+            ),
+            ("KYCDESK_CONVERSATION_QUOTA_KB", "64"),
+            ("KYCDESK_TIMEZONE", "Europe/Berlin"),
+            ("KYCDESK_HANDOFF_HOURS_DAYS", "mon,tue"),
+            ("KYCDESK_CONSOLE_SECURE_COOKIES", "always"),
+            ("KYCDESK_HANDOFF_DEFAULT_CAPACITY", "9"),
+        ])
+        .expect("valid");
+        assert_eq!(config.retention_days, 30);
+        assert_eq!(config.limits.per_address, Rate::new(5.0, 50));
+        assert!(config.enforce_identity);
+        assert_eq!(
+            config.allowed_origins,
+            "https://a.example,https://b.example"
+        );
+        assert_eq!(config.conversation_quota_bytes, 64 * 1024);
+        assert_eq!(config.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(config.settings.handoff.hours.days, ["mon", "tue"]);
+        assert_eq!(config.console.secure_cookies, SecureCookies::Always);
+        assert_eq!(config.handoff.default_capacity, 9);
+        // Empty means unset, as it always has.
+        let config = with_vars(&[("KYCDESK_RETENTION_DAYS", " ")]).expect("valid");
+        assert_eq!(config.retention_days, 90);
+    }
+
+    #[test]
+    fn a_bad_value_is_named_by_its_variable_and_key() {
+        let error = with_vars(&[("KYCDESK_RATE_VISITOR", "fast")]).expect_err("bad rate");
+        let text = error.to_string();
+        assert!(
+            text.contains("limits.visitor") && text.contains("KYCDESK_RATE_VISITOR"),
+            "{text}"
+        );
+        let error = with_vars(&[("KYCDESK_MAX_CONNECTIONS", "lots")]).expect_err("not a number");
+        assert!(
+            error.to_string().contains("KYCDESK_MAX_CONNECTIONS"),
+            "{error}"
+        );
+        let error =
+            with_vars(&[("KYCDESK_HANDOFF_HOURS_HOLIDAYS", "2027-13-01")]).expect_err("bad date");
+        let text = error.to_string();
+        assert!(
+            text.contains("handoff.hours.holidays") && text.contains("2027-13-01"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_secret_is_never_quoted_in_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("kycdesk.toml");
+        std::fs::write(&file, "[widget]\nsecret = 123456789\n").expect("write");
+        let error = Config::load(Some(&file), |_| None).expect_err("a number is no secret");
+        let text = error.to_string();
+        assert!(
+            text.contains("widget.secret") && !text.contains("123456789"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = with_vars(&[
+            ("KYCDESK_WIDGET_SECRET", "widget-secret-value"),
+            ("KYCDESK_HANDOFF_NOTIFY_SECRET", "notify-secret-value"),
+        ])
+        .expect("valid");
+        let shown = format!("{config:?} {:?}", config.handoff);
+        assert!(!shown.contains("widget-secret-value"), "{shown}");
+        assert!(!shown.contains("notify-secret-value"), "{shown}");
     }
 }

@@ -1,57 +1,42 @@
 //! `kycdesk config`: the settings in force, as TOML, with every secret shown only as set or not.
 
-use toml::Value;
-
 use super::settings::Settings;
 
-/// Keys whose values are secrets.
-const SECRETS: &[&[&str]] = &[
-    &["widget", "secret"],
-    &["case_api", "token"],
-    &["case_api", "webhook_secret"],
-    &["sandbox", "token"],
-    &["handoff", "notify_secret"],
-];
-
-/// The settings as a TOML document that could be saved as `kycdesk.toml` (secrets aside).
+/// The settings as a TOML document that could be saved as `kycdesk.toml` (secrets aside), in
+/// the order of the example file.
 pub fn effective_toml(settings: &Settings) -> String {
-    let mut value = match Value::try_from(settings) {
-        Ok(value) => value,
-        // Every field is a plain string, number, bool or list: serialising cannot fail.
-        Err(e) => return format!("# the settings cannot be printed: {e}\n"),
-    };
-    for path in SECRETS {
-        let set = lookup(settings, path);
-        if let Some(table) = table_at(&mut value, &path[..path.len() - 1]) {
-            let shown = if set { "<set>" } else { "<unset>" };
-            table.insert(path[path.len() - 1].to_string(), Value::from(shown));
-        }
+    let mut shown = settings.clone();
+    for secret in [
+        &mut shown.widget.secret,
+        &mut shown.case_api.token,
+        &mut shown.case_api.webhook_secret,
+        &mut shown.sandbox.token,
+        &mut shown.handoff.notify_secret,
+    ] {
+        let placeholder = if secret.is_some() { "<set>" } else { "<unset>" };
+        *secret = Some(placeholder.to_string());
     }
-    toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
-}
-
-fn lookup(settings: &Settings, path: &[&str]) -> bool {
-    match path {
-        ["widget", "secret"] => settings.widget.secret.is_some(),
-        ["case_api", "token"] => settings.case_api.token.is_some(),
-        ["case_api", "webhook_secret"] => settings.case_api.webhook_secret.is_some(),
-        ["sandbox", "token"] => settings.sandbox.token.is_some(),
-        ["handoff", "notify_secret"] => settings.handoff.notify_secret.is_some(),
-        _ => false,
+    // Every field is a plain string, number, bool or list: serialising cannot fail.
+    match toml::to_string(&shown) {
+        Ok(text) if text.ends_with('\n') => text,
+        Ok(text) => text + "\n",
+        Err(e) => format!("# the settings cannot be printed: {e}\n"),
     }
-}
-
-fn table_at<'a>(value: &'a mut Value, path: &[&str]) -> Option<&'a mut toml::Table> {
-    let mut node = value;
-    for part in path {
-        node = node.as_table_mut()?.get_mut(*part)?;
-    }
-    node.as_table_mut()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use toml::Value;
+
+    /// Keys whose values are secrets.
+    const SECRETS: &[&[&str]] = &[
+        &["widget", "secret"],
+        &["case_api", "token"],
+        &["case_api", "webhook_secret"],
+        &["sandbox", "token"],
+        &["handoff", "notify_secret"],
+    ];
 
     #[test]
     fn secrets_are_shown_only_as_set_or_unset() {
