@@ -319,4 +319,69 @@ mod tests {
         let extra = serde_json::from_str::<Request>(r#"{"command":"agent_list","password":"x"}"#);
         assert!(extra.is_err(), "unknown fields are refused");
     }
+
+    #[tokio::test]
+    async fn agent_changes_and_erasures_are_audited_as_the_command_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::store::SledStore::open(dir.path()).expect("store");
+        let hash = crate::console::password::hash("a long enough password").expect("hash");
+        let added = execute(
+            store.as_ref(),
+            Request::AgentAdd {
+                login: "dora".into(),
+                name: "Dora".into(),
+                role: AgentRole::Admin,
+                languages: vec!["en".into()],
+                capacity: 3,
+                password_hash: hash,
+            },
+        )
+        .await
+        .expect("added");
+        assert!(added.get("password_hash").is_none(), "{added}");
+        execute(
+            store.as_ref(),
+            Request::AgentDisable {
+                login: "dora".into(),
+            },
+        )
+        .await
+        .expect("disabled");
+        assert!(
+            store
+                .agent("dora")
+                .await
+                .expect("read")
+                .is_some_and(|a| a.disabled)
+        );
+        execute(
+            store.as_ref(),
+            Request::Erase {
+                user: Some("wallet-user-42".into()),
+                conversation: None,
+            },
+        )
+        .await
+        .expect("erased");
+        let log = store.audit_log(None, 10).await.expect("audit log");
+        let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["agent_add", "agent_disable", "erase"]);
+        assert!(log.iter().all(|r| r.actor == ACTOR));
+        assert_eq!(log[0].detail.as_deref(), Some("dora"));
+        let erase = format!("{:?}", log[2]);
+        assert!(
+            !erase.contains("wallet-user-42"),
+            "the user is named by hash only: {erase}"
+        );
+        // Refused changes are not recorded.
+        let missing = execute(
+            store.as_ref(),
+            Request::AgentEnable {
+                login: "nobody".into(),
+            },
+        )
+        .await;
+        assert!(matches!(missing, Err(CommandError::NoAgent(_))));
+        assert_eq!(store.audit_log(None, 10).await.expect("audit log").len(), 3);
+    }
 }
