@@ -46,6 +46,13 @@ pub async fn send(dir: &Path, request: &Request) -> Result<Option<Answer>, Admin
         Err(e) => return Err(AdminError::Io(path.display().to_string(), e.to_string())),
     };
     let io = |e: std::io::Error| AdminError::Io(path.display().to_string(), e.to_string());
+    // Only a server of our own user gets the request (it may carry a password hash) and is
+    // believed: not a look-alike socket someone else put there.
+    let server = stream.peer_cred().map_err(io)?.uid();
+    let own = rustix::process::geteuid().as_raw();
+    if server != own {
+        return Err(AdminError::OtherUser { server, own });
+    }
     let mut line =
         serde_json::to_string(request).map_err(|e| AdminError::Protocol(e.to_string()))?;
     line.push('\n');

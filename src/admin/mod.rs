@@ -27,4 +27,8 @@ pub enum AdminError {
     NotASocket(String),
     #[error("the admin socket: {0}")]
     Protocol(String),
+    #[error(
+        "the server runs as uid {server} and answers only its own user (this is uid {own}): run the command as that user"
+    )]
+    OtherUser { server: u32, own: u32 },
 }

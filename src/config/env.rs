@@ -2,8 +2,6 @@
 //! that lays them over the file. The names predate the file and stay as they are, so the mapping
 //! is a table rather than a rule.
 
-use std::collections::BTreeMap;
-
 use figment::value::{Dict, Map};
 use figment::{Error, Metadata, Profile, Provider};
 use serde_json::Value;
@@ -303,9 +301,4 @@ impl Provider for EnvLayer {
     fn data(&self) -> Result<Map<Profile, Dict>, Error> {
         figment::providers::Serialized::defaults(&self.data).data()
     }
-}
-
-/// The variables and keys, for the README and the example file's comments.
-pub fn mapping() -> BTreeMap<&'static str, &'static str> {
-    VARIABLES.iter().map(|(v, k, _)| (*k, *v)).collect()
 }

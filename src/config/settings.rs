@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::channel::limits::{LimitSettings, Rate};
 use crate::entities::DEFAULT_CASE_ID_PATTERN;
+pub use crate::handoff::hours::HoursSettings;
 
 /// Every setting, grouped as in the file. Unknown keys are refused so that a typo never silently
 /// leaves a default in force.
@@ -236,33 +237,6 @@ impl Default for HandoffSettings {
             notify_url: None,
             notify_secret: None,
             hours: HoursSettings::default(),
-        }
-    }
-}
-
-/// When people answer: checked and compiled by `handoff::hours::BusinessHours`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HoursSettings {
-    pub time_zone: String,
-    #[serde(deserialize_with = "string_or_list")]
-    pub days: Vec<String>,
-    pub open: String,
-    pub close: String,
-    #[serde(deserialize_with = "string_or_list")]
-    pub holidays: Vec<String>,
-}
-
-impl Default for HoursSettings {
-    fn default() -> Self {
-        Self {
-            time_zone: "Asia/Shanghai".into(),
-            days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-                .map(String::from)
-                .to_vec(),
-            open: "00:00".into(),
-            close: "24:00".into(),
-            holidays: Vec::new(),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
-use crate::config::HoursSettings;
+use serde::{Deserialize, Serialize};
 
 /// Seconds in a day: `close = "24:00"`.
 const DAY_SECS: u32 = 86_400;
@@ -18,6 +18,31 @@ const DAY_SECS: u32 = 86_400;
 /// How far ahead `next_open` looks: past this the schedule is taken as never open (every
 /// working day a holiday for three years is no schedule).
 const SEARCH_DAYS: u64 = 3 * 366;
+
+/// `[handoff.hours]` of the settings file, as written; [`BusinessHours::new`] checks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HoursSettings {
+    pub time_zone: String,
+    pub days: Vec<String>,
+    pub open: String,
+    pub close: String,
+    pub holidays: Vec<String>,
+}
+
+impl Default for HoursSettings {
+    fn default() -> Self {
+        Self {
+            time_zone: "Asia/Shanghai".into(),
+            days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                .map(String::from)
+                .to_vec(),
+            open: "00:00".into(),
+            close: "24:00".into(),
+            holidays: Vec::new(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HoursError {
