@@ -92,10 +92,7 @@ fn unknown_action_and_uncovered_outcomes() {
     );
     let problems = problems_with("survey.yaml", &text);
     assert_reports(&problems, "unknown action `teleport`");
-    assert_reports(
-        &problems,
-        "outcome(s) unavailable of action `escalate` lead nowhere",
-    );
+    assert_reports(&problems, "of action `escalate` lead nowhere");
 }
 
 #[test]

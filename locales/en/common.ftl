@@ -88,3 +88,7 @@ case-error = { $error ->
        *[other] I can't reach the verification system right now, so I can't see your case.
     } Let's work it out with a few questions; you can ask me to check again later.
 followup-needs-case = To tell you when your case changes, I need its number (it looks like KYC-20240611-000123).
+engine-upset = I'm sorry this has been so frustrating. Let's get a person on it.
+engine-unclear-handoff = I'm sorry, I keep missing what you mean. A person will understand better.
+action-not-built-leave_message = Leaving a message for the agents isn't available yet.
+action-not-built-record_rating = Ratings can't be recorded right now.

@@ -88,3 +88,7 @@ case-error = { $error ->
        *[other] 我暂时连不上认证系统，查不到你的记录。
     }我们先通过几个问题来排查，稍后你也可以再让我查一次。
 followup-needs-case = 要在进度有变化时通知你，我需要你的案件编号（一般像 KYC-20240611-000123）。
+engine-upset = 抱歉让你这么着急，我马上帮你找人工来处理。
+engine-unclear-handoff = 抱歉，我几次都没理解你的意思，让人工客服来帮你会更好。
+action-not-built-leave_message = 给客服留言的功能还没有开通。
+action-not-built-record_rating = 暂时无法记录评分。

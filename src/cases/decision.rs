@@ -98,6 +98,8 @@ pub fn decide(
     }
 
     if case.reasons.iter().any(Reason::is_sensitive) {
+        // Only the fact, for the agent's card: the reasons themselves are never told.
+        slots.insert("case_sensitive".to_string(), "yes".to_string());
         return Decision::new("handover", slots);
     }
     if let Some(reason) = case.reasons.iter().find(|r| needs_person(r)) {

@@ -187,6 +187,7 @@ fn error_turn(runtime: &Runtime, lang: Lang, problem: &InputProblem) -> Turn {
         messages: vec![crate::runtime::RenderedMessage {
             text,
             buttons: Vec::new(),
+            agent: None,
         }],
         node: String::new(),
         intent: None,

@@ -26,6 +26,13 @@ pub const CASE_ID_SLOT: &str = "case_id";
 /// The slot of an action result that names the node an `@entry` outcome goes to (`flow.node`).
 pub const ENTRY_SLOT: &str = "entry";
 
+/// The slot telling the runtime why the conversation goes to a person (`asked`, `not_helped`,
+/// `not_understood`, `upset`); absent when a flow sent it there.
+pub const HANDOFF_REASON_SLOT: &str = "handoff_reason";
+
+/// Messages in a row not understood before the bot offers a person.
+const UNCLEAR_LIMIT: u8 = 3;
+
 /// Intents with a clarifying button of their own.
 const CLARIFY_LIMIT: usize = 3;
 
@@ -90,6 +97,10 @@ fn handoff_start() -> NodeRef {
     NodeRef::new("handoff", "start")
 }
 
+fn handoff_offer() -> NodeRef {
+    NodeRef::new("handoff", "offer")
+}
+
 impl Engine {
     pub fn new(flows: Arc<FlowSet>, nlu: Arc<Nlu>) -> Self {
         Self { flows, nlu }
@@ -108,6 +119,24 @@ impl Engine {
         let mut state = ConversationState::new(lang);
         state.flow_version = self.flows.version.clone();
         state
+    }
+
+    /// Moves the conversation to `node` from outside it (a person handed it back, or resolved
+    /// it): says `preface` first, then walks there as if the user had gone on.
+    pub fn enter(
+        &self,
+        state: &mut ConversationState,
+        preface: Option<&str>,
+        node: NodeRef,
+    ) -> Vec<Effect> {
+        let mut out = Out {
+            effects: Vec::new(),
+        };
+        if let Some(key) = preface {
+            out.say(key, state);
+        }
+        self.go(state, node, &mut out);
+        out.effects
     }
 
     /// Steps the conversation by one event.
@@ -200,6 +229,7 @@ impl Engine {
         clarify: Vec<String>,
         out: &mut Out,
     ) {
+        state.unclear_streak = 0;
         if let Some(intent) = id.strip_prefix("topic_")
             && clarify.iter().any(|c| c == intent)
             && let Some(target) = self.flows.intent_routes.get(intent)
@@ -214,7 +244,12 @@ impl Engine {
             return self.press(state, &button, out);
         }
         match id {
-            "human" => return self.go(state, handoff_start(), out),
+            "human" => {
+                state
+                    .slots
+                    .insert(HANDOFF_REASON_SLOT.into(), "asked".into());
+                return self.go(state, handoff_start(), out);
+            }
             "menu" => return self.go(state, menu_again(), out),
             _ => {}
         }
@@ -285,6 +320,44 @@ impl Engine {
             detect_language(state, text);
         }
         let understanding = self.nlu.understand(text, ctx.today);
+        let streak_before = state.unclear_streak;
+        let fingerprint = crate::nlu::upset::fingerprint(text);
+        // Sending an answer again at a question (a retyped ID number) is not a complaint.
+        let asking = state
+            .at
+            .as_ref()
+            .and_then(|at| self.flows.node(at))
+            .is_some_and(|n| matches!(n.kind, NodeKind::Ask(_)));
+        let repeated = !asking
+            && crate::nlu::upset::is_substantial(text)
+            && state.last_message == Some(fingerprint);
+        state.last_message = Some(fingerprint);
+        let in_handoff = state.at.as_ref().is_some_and(|at| at.flow == "handoff");
+        if !in_handoff && (repeated || crate::nlu::upset::swears(text)) {
+            // An upset user is offered a person at once, without a lecture.
+            state.unclear_streak = 0;
+            state
+                .slots
+                .insert(HANDOFF_REASON_SLOT.into(), "upset".into());
+            out.say("engine-upset", state);
+            self.go(state, handoff_offer(), out);
+            return Some(understanding);
+        }
+        let understanding = self.route_text(state, text, understanding, ctx, out);
+        if state.unclear_streak == streak_before {
+            state.unclear_streak = 0;
+        }
+        Some(understanding)
+    }
+
+    fn route_text(
+        &self,
+        state: &mut ConversationState,
+        text: &str,
+        understanding: Understanding,
+        ctx: StepContext,
+        out: &mut Out,
+    ) -> Understanding {
         // A case id mentioned anywhere ("I failed, my case is KYC-DEMO-PHOTO") is remembered,
         // so a case lookup later in the conversation need not ask for it.
         if let Some(case) = understanding
@@ -300,7 +373,7 @@ impl Engine {
         let intent = understanding.intent.as_str();
         if sure && intents::GLOBAL_COMMANDS.contains(&intent) {
             self.global(state, intent, text, out);
-            return Some(understanding);
+            return understanding;
         }
         if state.pending_action.is_some() {
             // The runtime resolves actions within a turn, so this is an interrupted one: drop it.
@@ -314,7 +387,7 @@ impl Engine {
             .cloned();
         if let Some(NodeKind::Ask(ask)) = node.as_ref().map(|n| &n.kind) {
             self.answer(state, ask, text, &understanding, ctx, out);
-            return Some(understanding);
+            return understanding;
         }
         let has = |id: &str| {
             node.as_ref()
@@ -339,7 +412,7 @@ impl Engine {
             },
             _ => self.unclear(state, &understanding, out),
         }
-        Some(understanding)
+        understanding
     }
 
     fn current_cause(&self, state: &ConversationState) -> Option<String> {
@@ -353,12 +426,22 @@ impl Engine {
     /// "That did not help": the flow's `not_helped` node, or a human.
     fn not_helped(&self, state: &mut ConversationState, out: &mut Out) {
         self.count_not_helped(state);
+        // The same cause failing twice is beyond what the bot can fix: a person takes over.
+        let failed_twice = self
+            .current_cause(state)
+            .is_some_and(|cause| state.not_helped.get(&cause).copied().unwrap_or(0) >= 2);
         let target = state
             .at
             .as_ref()
             .and_then(|at| self.flows.flow(&at.flow))
             .and_then(|f| f.not_helped.clone())
-            .unwrap_or_else(|| NodeRef::new("handoff", "offer"));
+            .filter(|_| !failed_twice)
+            .unwrap_or_else(handoff_offer);
+        if target.flow == "handoff" {
+            state
+                .slots
+                .insert(HANDOFF_REASON_SLOT.into(), "not_helped".into());
+        }
         let target = if self.flows.node(&target).is_some() {
             target
         } else {
@@ -427,6 +510,17 @@ impl Engine {
         {
             return self.go(state, t.clone(), out);
         }
+        state.unclear_streak = state.unclear_streak.saturating_add(1);
+        if state.unclear_streak >= UNCLEAR_LIMIT
+            && state.at.as_ref().is_none_or(|at| at.flow != "handoff")
+        {
+            state.unclear_streak = 0;
+            state
+                .slots
+                .insert(HANDOFF_REASON_SLOT.into(), "not_understood".into());
+            out.say("engine-unclear-handoff", state);
+            return self.go(state, handoff_offer(), out);
+        }
         let candidates: Vec<String> = u
             .ranked
             .iter()
@@ -466,7 +560,12 @@ impl Engine {
 
     fn global(&self, state: &mut ConversationState, intent: &str, text: &str, out: &mut Out) {
         match intent {
-            "human_agent" => self.go(state, handoff_start(), out),
+            "human_agent" => {
+                state
+                    .slots
+                    .insert(HANDOFF_REASON_SLOT.into(), "asked".into());
+                self.go(state, handoff_start(), out)
+            }
             "restart" => {
                 state.pending_action = None;
                 self.go(state, menu_start(), out);

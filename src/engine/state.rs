@@ -42,6 +42,12 @@ pub struct ConversationState {
     pub handed_over: bool,
     /// How many user messages the engine has read (the first one may set the language).
     pub user_turns: u32,
+    /// Messages in a row the bot did not understand (three hand the user to a person).
+    #[serde(default)]
+    pub unclear_streak: u8,
+    /// A fingerprint of the last message, to notice the same complaint sent again.
+    #[serde(default)]
+    pub last_message: Option<u64>,
 }
 
 impl ConversationState {
@@ -61,6 +67,8 @@ impl ConversationState {
             not_helped: BTreeMap::new(),
             handed_over: false,
             user_turns: 0,
+            unclear_streak: 0,
+            last_message: None,
         }
     }
 

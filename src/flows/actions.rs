@@ -48,7 +48,15 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "escalate",
-        outcomes: &["queued", UNAVAILABLE],
+        outcomes: &["queued", "already", "after_hours", "no_agent", UNAVAILABLE],
+    },
+    ActionSpec {
+        name: "leave_message",
+        outcomes: &["left", UNAVAILABLE],
+    },
+    ActionSpec {
+        name: "record_rating",
+        outcomes: &["recorded", UNAVAILABLE],
     },
 ];
 

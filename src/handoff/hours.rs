@@ -179,6 +179,22 @@ impl BusinessHours {
     }
 }
 
+impl super::OpeningHours for BusinessHours {
+    fn is_open(&self, at: DateTime<Utc>) -> bool {
+        BusinessHours::is_open(self, at)
+    }
+
+    fn next_open(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        BusinessHours::next_open(self, at)
+    }
+
+    /// In the desk's own zone, as its opening hours are written.
+    fn describe(&self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&self.zone);
+        format!("{} ({})", local.format("%Y-%m-%d %H:%M"), self.zone.name())
+    }
+}
+
 fn weekday(text: &str) -> Result<Weekday, HoursError> {
     let day = match text.trim().to_ascii_lowercase().as_str() {
         "mon" | "monday" => Weekday::Mon,
@@ -375,6 +391,14 @@ mod tests {
             Some(utc("2026-03-08T07:00:00Z"))
         );
         assert!(h.is_open(utc("2026-03-08T07:00:00Z")));
+    }
+
+    #[test]
+    fn a_moment_is_told_in_the_desk_s_time_zone() {
+        use crate::handoff::OpeningHours;
+        let h = hours("Asia/Shanghai", WEEKDAYS, "09:00", "18:00", &[]);
+        let shown = h.describe(utc("2026-12-07T01:00:00Z"));
+        assert_eq!(shown, "2026-12-07 09:00 (Asia/Shanghai)");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod features;
 pub mod intents;
 pub mod normalize;
 pub mod training;
+pub mod upset;
 
 use chrono::NaiveDate;
 use regex::Regex;

@@ -79,8 +79,12 @@ impl BotActions {
             .get(PHOTO_FAILURES)
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let (passed, notes) = match self.photo.check(bytes.to_vec()).await {
-            Ok(report) if report.ok => (true, vec![("photo-ok".to_string(), Vec::new())]),
+        let (passed, notes, finding_codes) = match self.photo.check(bytes.to_vec()).await {
+            Ok(report) if report.ok => (
+                true,
+                vec![("photo-ok".to_string(), Vec::new())],
+                String::new(),
+            ),
             Ok(report) => (
                 false,
                 report
@@ -88,13 +92,20 @@ impl BotActions {
                     .iter()
                     .map(|f| (f.locale_key(), f.args.clone()))
                     .collect(),
+                report.codes().join(","),
             ),
-            Err(OffloadError::Photo(e)) => (false, vec![(e.locale_key(), e.args())]),
+            Err(OffloadError::Photo(e)) => (
+                false,
+                vec![(e.locale_key(), e.args())],
+                e.locale_key().trim_start_matches("photo-").to_string(),
+            ),
             Err(OffloadError::Interrupted) => {
                 return result(UNAVAILABLE, BTreeMap::new(), Vec::new());
             }
         };
         let mut slots = BTreeMap::new();
+        // What an agent sees on the handoff card if the user ends up with a person.
+        slots.insert("photo_findings".to_string(), finding_codes);
         if passed {
             slots.insert(PHOTO_FAILURES.to_string(), "0".to_string());
             return result("passed", slots, notes);

@@ -6,6 +6,8 @@
 
 pub mod actions;
 mod bot_actions;
+pub mod desk;
+mod escalation;
 pub mod followups;
 mod locks;
 pub mod outbox;
@@ -25,6 +27,9 @@ use crate::store::{
 };
 pub use actions::{ActionContext, ActionResult, Actions, StandIns};
 pub use bot_actions::BotActions;
+use desk::hub::HandoffHub;
+pub use escalation::CANCEL_BUTTON;
+use escalation::HandoffTurn;
 use locks::ConversationLocks;
 pub use render::{RenderedButton, RenderedMessage, Turn};
 
@@ -128,6 +133,8 @@ pub struct Runtime {
     locks: Arc<ConversationLocks>,
     /// Most bytes of transcript and replies one conversation may store.
     quota_bytes: u64,
+    /// Tickets, presence and live events of the human handoff.
+    handoff: Arc<HandoffHub>,
 }
 
 impl Runtime {
@@ -144,7 +151,18 @@ impl Runtime {
             store,
             locks: Arc::new(ConversationLocks::default()),
             quota_bytes: DEFAULT_CONVERSATION_QUOTA_BYTES,
+            handoff: Arc::new(HandoffHub::default()),
         }
+    }
+
+    /// Uses these handoff settings and business hours.
+    pub fn with_handoff(mut self, hub: HandoffHub) -> Self {
+        self.handoff = Arc::new(hub);
+        self
+    }
+
+    pub fn handoff(&self) -> &Arc<HandoffHub> {
+        &self.handoff
     }
 
     /// Caps what one conversation may store, so that nobody can grow the data without bound.
@@ -221,6 +239,8 @@ impl Runtime {
                 updated_at: now,
                 next_seq: 0,
                 stored_bytes: 0,
+                ticket: None,
+                rating_for: None,
             },
         };
         // A full conversation does no more work at all (no photo check, no lookup).
@@ -233,6 +253,25 @@ impl Runtime {
         if inbound.lang_chosen && matches!(inbound.content, Content::Start) {
             conversation.session.state.lang = inbound.lang;
         }
+        let open = match &conversation.ticket {
+            Some(id) => self.store.ticket(id).await?.filter(|t| t.status.is_open()),
+            None => None,
+        };
+        if open.is_none() {
+            conversation.ticket = None;
+        }
+        if let Some(ticket) = open.clone()
+            && escalation::relays(&inbound.content, &ticket)
+        {
+            return self.relay(key, conversation, ticket, inbound, now).await;
+        }
+        let cancelled = open.is_some()
+            && matches!(&inbound.content, Content::Button(id) if id == CANCEL_BUTTON);
+        let mut handoff = HandoffTurn {
+            open,
+            rating_for: conversation.rating_for.clone(),
+            ..HandoffTurn::default()
+        };
         let today = now.date_naive();
         let node_before = conversation.session.state.at.clone();
         let inbound_entry = inbound_text(&inbound.content, today);
@@ -243,8 +282,10 @@ impl Runtime {
                 inbound.content,
                 conversation.user_ref.as_deref(),
                 now,
+                &mut handoff,
             )
             .await;
+        self.settle_handoff(&mut conversation, &mut handoff, cancelled, now);
 
         let entry = |kind: EntryKind, text: String, buttons: Vec<String>| TranscriptEntry {
             seq: 0,
@@ -289,10 +330,14 @@ impl Runtime {
                 Delivery::Inline => Vec::new(),
             },
             reply: inbound.message_id.map(|id| (id, turn.clone())),
-            ticket: None,
+            ticket: handoff.write,
             audit: Vec::new(),
         };
+        let written = commit.ticket.as_ref().map(|w| w.ticket.clone());
         self.store.commit_turn(commit).await?;
+        if let Some(ticket) = written {
+            self.announce_ticket(&ticket).await;
+        }
         Ok(turn)
     }
 
@@ -306,7 +351,15 @@ impl Runtime {
         user_ref: Option<&str>,
         now: DateTime<Utc>,
     ) -> Turn {
-        self.turn_for(None, session, content, user_ref, now).await
+        self.turn_for(
+            None,
+            session,
+            content,
+            user_ref,
+            now,
+            &mut HandoffTurn::default(),
+        )
+        .await
     }
 
     async fn turn_for(
@@ -316,6 +369,7 @@ impl Runtime {
         content: Content,
         user_ref: Option<&str>,
         now: DateTime<Utc>,
+        handoff_turn: &mut HandoffTurn,
     ) -> Turn {
         let ctx = StepContext {
             today: now.date_naive(),
@@ -342,13 +396,11 @@ impl Runtime {
         let intent = first.understanding.as_ref().map(|u| u.intent.clone());
         let mut effects = Vec::new();
         let mut pending = first.effects;
-        let mut handoff = false;
         for _ in 0..MAX_ACTIONS_PER_TURN {
             let mut next = None;
             for effect in pending.drain(..) {
                 match effect {
                     Effect::Perform { action, params } => {
-                        handoff |= action == "escalate";
                         let action_ctx = ActionContext {
                             photo: photo.as_deref(),
                             user_ref,
@@ -356,10 +408,24 @@ impl Runtime {
                             fresh_case: fresh_case.as_deref(),
                             now,
                         };
-                        let result = self
-                            .actions
-                            .perform(&action, &params, &session.state, &action_ctx)
+                        let own = self
+                            .handoff_action(
+                                &action,
+                                &session.state,
+                                key,
+                                user_ref,
+                                now,
+                                handoff_turn,
+                            )
                             .await;
+                        let result = match own {
+                            Some(result) => result,
+                            None => {
+                                self.actions
+                                    .perform(&action, &params, &session.state, &action_ctx)
+                                    .await
+                            }
+                        };
                         for (key, args) in result.notes {
                             effects.push(Effect::Say { key, args });
                         }
@@ -384,7 +450,7 @@ impl Runtime {
             &effects,
             session.state.at.as_ref().map(ToString::to_string),
             intent,
-            handoff,
+            handoff_turn.opened,
         );
         session.offered = effects
             .iter()

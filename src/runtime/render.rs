@@ -16,6 +16,9 @@ pub struct RenderedButton {
 pub struct RenderedMessage {
     pub text: String,
     pub buttons: Vec<RenderedButton>,
+    /// The human agent who wrote this message (absent for the bot's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }
 
 /// One bot turn, as `kycdesk chat --json` prints it.
@@ -45,6 +48,7 @@ pub fn render(
             Effect::Say { key, args } => messages.push(RenderedMessage {
                 text: locales.render(lang, key, args),
                 buttons: Vec::new(),
+                agent: None,
             }),
             Effect::Buttons { buttons } => {
                 let rendered = buttons
@@ -59,6 +63,7 @@ pub fn render(
                     _ => messages.push(RenderedMessage {
                         text: String::new(),
                         buttons: rendered,
+                        agent: None,
                     }),
                 }
             }

@@ -87,6 +87,12 @@ pub struct StoredConversation {
     /// the conversation was loaded with, and the retention purge subtracts what it removes.
     #[serde(default)]
     pub stored_bytes: u64,
+    /// The open handoff ticket: while there is one, the user's messages go to the person.
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// The ticket whose rating the conversation is asking for (after an agent resolved it).
+    #[serde(default)]
+    pub rating_for: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod widget;
 
 use std::path::PathBuf;
@@ -80,4 +81,48 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 /// A fixed day, so that tests do not depend on the calendar.
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 1).expect("valid date")
+}
+
+/// Adds an agent serving both languages (password `correct horse battery`) and marks them online.
+pub async fn agent_online(runtime: &Runtime, login: &str) -> kycdesk::store::Agent {
+    agent_with(
+        runtime,
+        login,
+        kycdesk::store::AgentRole::Agent,
+        &["zh-CN", "en"],
+    )
+    .await
+}
+
+/// Adds an agent with this role and these languages, online.
+pub async fn agent_with(
+    runtime: &Runtime,
+    login: &str,
+    role: kycdesk::store::AgentRole,
+    languages: &[&str],
+) -> kycdesk::store::Agent {
+    static HASH: OnceLock<String> = OnceLock::new();
+    let hash = HASH
+        .get_or_init(|| kycdesk::console::password::hash("correct horse battery").expect("hashed"))
+        .clone();
+    let agent = kycdesk::store::Agent {
+        login: login.into(),
+        display_name: format!("Agent {login}"),
+        password_hash: hash,
+        created_at: chrono::Utc::now(),
+        role,
+        languages: languages.iter().map(|l| l.to_string()).collect(),
+        capacity: 4,
+        disabled: false,
+    };
+    runtime
+        .store()
+        .save_agent(agent.clone())
+        .await
+        .expect("agent saved");
+    runtime
+        .handoff()
+        .presence
+        .set(login, kycdesk::handoff::presence::Presence::Online);
+    agent
 }
