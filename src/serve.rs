@@ -27,6 +27,7 @@ use crate::channel::widget::identity::IdentityVerifier;
 use crate::channel::widget::{self, Problem, WidgetState};
 use crate::config::Config;
 use crate::runtime::Runtime;
+use crate::runtime::desk::Desk;
 use crate::runtime::followups::FollowUps;
 use crate::runtime::outbox::Deliverer;
 use crate::store::Store;
@@ -36,6 +37,8 @@ const DELIVER_EVERY: Duration = Duration::from_millis(250);
 
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// How often silent claims are looked for (a claim returns after minutes: seconds do not matter).
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// Time a webhook sender has to send its body.
 const WEBHOOK_BODY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -258,6 +261,21 @@ pub async fn serve(
         .context("the admin socket")?;
     let admin = tokio::spawn(admin.run(store.clone(), std::future::pending()));
     let purge = tokio::spawn(purge_loop(store.clone(), config.retention_days));
+    let desk = Desk::open(runtime.clone())
+        .await
+        .context("reading the open handoff tickets")?
+        .with_cases(backend.client.clone(), backend.case_access());
+    if demo {
+        let path = crate::console::demo::create(store.as_ref(), &config.data_dir)
+            .await
+            .context("creating the demo console account")?;
+        eprintln!(
+            "kycdesk: demo console at http://{local}/console: log in as `{}` with the password in {}",
+            crate::console::demo::DEMO_LOGIN,
+            path.display()
+        );
+    }
+    let sweeper = tokio::spawn(sweep_loop(desk.clone()));
     let followups = FollowUps::new(runtime.clone(), backend.client.clone())
         .with_case_access(backend.case_access());
     let state = widget_state(runtime, config, demo, local)?;
@@ -301,6 +319,7 @@ pub async fn serve(
     listener::serve(listener, router, connection_limits, shutdown_signal()).await;
     purge.abort();
     admin.abort();
+    sweeper.abort();
     delivery.abort();
     forget.abort();
     if let Some(polling) = polling {
@@ -312,6 +331,17 @@ pub async fn serve(
         .context("flushing the store at shutdown")?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Returns silent claims to the queue (and assigns tickets, when configured).
+async fn sweep_loop(desk: Desk) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = desk.sweep(Utc::now()).await {
+            tracing::error!(error = %e, "the handoff sweep failed");
+        }
+    }
 }
 
 async fn purge_loop(store: Arc<dyn Store>, days: u32) {

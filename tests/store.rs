@@ -529,7 +529,7 @@ async fn retention_erases_idle_conversations_with_every_record_they_own() {
                 remedies_tried: Vec::new(),
                 case_id: None,
                 lang: "en".into(),
-                ..ticket_defaults(&k)
+                ..ticket_defaults(k)
             })
             .await
             .expect("ticket");

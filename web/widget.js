@@ -206,7 +206,7 @@
   var seen = {};           // client ids and push ids already shown
   var unread = 0;
   var focusQuick = false;  // the visitor used a quick reply: focus the next ones
-  var st = { offline: navigator.onLine === false, down: false, reconnecting: false, rateUntil: 0, queue: 0, forbidden: false };
+  var st = { offline: navigator.onLine === false, down: false, reconnecting: false, rateUntil: 0, queue: 0, wait: 0, forbidden: false };
   var host, root, panel, launcher, badge, statusEl, log, jump, typingEl, input, sendBtn, fileInput, preview, previewImg, live, langBtn;
   var pendingPhoto = null;
   var pinned = true;
@@ -243,7 +243,7 @@
     '.note{padding:6px 14px;font-size:12px;background:#eef6ff;color:#174a8b;border-bottom:1px solid #d6e8ff}',
     '.wrap{position:relative;flex:1;min-height:0;display:flex}',
     '.log{position:relative;flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:8px;overscroll-behavior:contain}',
-    '.msg{display:flex;flex-direction:column;max-width:86%}.msg.bot{align-self:flex-start}.msg.user{align-self:flex-end;align-items:flex-end}',
+    '.msg{display:flex;flex-direction:column;max-width:86%}.msg.bot{align-self:flex-start}.msg .author{font-size:12px;opacity:.75;margin:0 0 2px 4px}.msg.agent .bubble{border-left:3px solid var(--kd-accent,#2563eb)}.msg.user{align-self:flex-end;align-items:flex-end}',
     '.msg.sys{align-self:center;max-width:96%}',
     '.bubble{padding:9px 12px;border-radius:16px;white-space:pre-wrap;overflow-wrap:anywhere}',
     '.bot .bubble{background:var(--kd-bot);border-bottom-left-radius:4px}',
@@ -347,6 +347,7 @@
     input.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); submit(); }
     });
+    input.addEventListener('input', typingPing);
     sendBtn = h('button', { type: 'submit', class: 'send' }, [icon(ICON_SEND, 18), bind(h('span'), 'text', 'widget-send')]);
     var form = h('form', { class: 'composer', novalidate: true }, [photoBtn, fileInput, input, sendBtn]);
     form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
@@ -382,7 +383,9 @@
     if (extra.pic) bubble.appendChild(h('img', { class: 'pic', src: extra.pic, alt: t('widget-photo-sent') }));
     if (text) bubble.appendChild(document.createTextNode(text)); // never parsed as HTML
     var el = h('div', { class: 'msg ' + who, 'data-node': extra.node, 'data-client-id': extra.cid }, [
-      h('span', { class: 'sr', text: t(who === 'user' ? 'widget-you' : 'widget-bot') + ': ' }), bubble
+      h('span', { class: 'sr', text: (extra.author || t(who === 'user' ? 'widget-you' : 'widget-bot')) + ': ' }),
+      extra.author ? h('div', { class: 'author', 'aria-hidden': 'true', text: extra.author }) : null,
+      bubble
     ]);
     if (who === 'sys') el.firstChild.remove();
     (extra.into || log).appendChild(el);
@@ -431,8 +434,11 @@
     if (clearQuick()) focusQuick = true;
     var said = [];
     var first = null, top = null, stick = nearBottom();
+    // A person answering: the queue is behind the visitor, and their words carry their name.
+    if (turn.node !== 'handoff.queued' && st.queue) { st.queue = 0; updateStatus(); }
+    lastNode = turn.node || '';
     (turn.messages || []).forEach(function (m) {
-      var el = addMsg('bot', m.text, { node: turn.node, batch: true });
+      var el = addMsg(m.agent ? 'bot agent' : 'bot', m.text, { node: turn.node, batch: true, author: m.agent });
       top = top || el;
       said.push(m.text);
       if (m.buttons && m.buttons.length) {
@@ -505,7 +511,7 @@
           else return;
           tail = [];
           shown++;
-        } else if ((e.kind === 'outbound' || e.kind === 'agent_action') && text && !mine) {
+        } else if ((e.kind === 'outbound' || e.kind === 'agent_message') && text && !mine) {
           if (reshow && tail.indexOf(text) >= 0) return;
           addMsg(e.kind === 'outbound' ? 'bot' : 'bot agent', text, { node: e.node, into: box });
           tail.push(text);
@@ -828,7 +834,10 @@
     else if (wait > 0) { msg = t('widget-rate-limited', { seconds: wait }); bad = false; }
     else if (st.down) msg = t('widget-server-down');
     else if (st.reconnecting) { msg = t('widget-reconnecting'); bad = false; }
-    else if (st.queue > 0) { msg = t('widget-queue', { position: st.queue }); bad = false; }
+    else if (st.queue > 0) {
+      msg = st.wait > 0 ? t('widget-queue-wait', { position: st.queue, minutes: st.wait }) : t('widget-queue', { position: st.queue });
+      bad = false;
+    }
     statusEl.hidden = !msg;
     statusEl.className = 'status' + (bad ? ' bad' : '');
     if (statusEl.textContent !== msg) statusEl.textContent = msg;
@@ -843,7 +852,15 @@
   }
 
   // ---- pushes
-  var ws = null, wsTries = 0, wsTimer = null, wsEverReady = false;
+  var ws = null, wsTries = 0, wsTimer = null, wsEverReady = false, wsReady = false, lastNode = '', typingSent = 0;
+  /** While a person holds the conversation, tells them the visitor is typing (at most every 3 s). */
+  function typingPing() {
+    if (!ws || !wsReady || lastNode.indexOf('handoff.') !== 0) return;
+    var now = Date.now();
+    if (now - typingSent < 3000) return;
+    typingSent = now;
+    try { ws.send('{"type":"typing"}'); } catch (e) { /* closing: nothing to tell */ }
+  }
   function connect() {
     if (ws || !visitor || !window.WebSocket) return;
     clearTimeout(wsTimer);
@@ -856,7 +873,7 @@
     sock.onopen = function () { sendAuth(sock); };
     sock.onmessage = function (e) { onPush(e.data, sock); };
     sock.onclose = function () {
-      if (ws === sock) ws = null;
+      if (ws === sock) { ws = null; wsReady = false; }
       retryConnect();
     };
   }
@@ -880,6 +897,7 @@
     try { sock.send(JSON.stringify(frame)); } catch (e) { /* closing: onclose reconnects */ }
   }
   function onReady() {
+    wsReady = true;
     var again = wsEverReady;
     wsEverReady = true;
     wsTries = 0;
@@ -900,7 +918,7 @@
       var fresh = [], mine = false;
       entries.forEach(function (e) {
         if (e.kind === 'inbound') { mine = !!(e.message_id && seen[e.message_id]); fresh = []; return; }
-        if ((e.kind === 'outbound' || e.kind === 'agent_action') && e.text && !mine && !known[e.text]) fresh.push(e);
+        if ((e.kind === 'outbound' || e.kind === 'agent_message') && e.text && !mine && !known[e.text]) fresh.push(e);
       });
       fresh.forEach(function (e) { addMsg(e.kind === 'outbound' ? 'bot' : 'bot agent', e.text, { node: e.node }); });
     }, function () { /* the next push or reload shows it */ });
@@ -933,7 +951,11 @@
       renderTurn(f.turn);
       share({ k: k, turn: f.turn });
     } else if (f.type === 'typing') showTyping(6000);
-    else if (f.type === 'queue') { st.queue = Number(f.position) || 0; updateStatus(); }
+    else if (f.type === 'queue') {
+      st.queue = Number(f.position) || 0;
+      st.wait = f.wait_minutes == null ? 0 : Number(f.wait_minutes) || 0;
+      updateStatus();
+    }
   }
 
   // ---- other tabs

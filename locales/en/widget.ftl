@@ -47,3 +47,4 @@ widget-photo-wrong-type = Please choose a JPG, PNG or WebP photo.
 widget-too-long = That message is too long. Please send it in shorter parts.
 widget-forbidden = This chat session has expired or couldn't be verified. Please reload the page.
 widget-error = Something went wrong. Please try again.
+widget-queue-wait = Connecting you to a person: you are number { $position } in the queue, about { $minutes } min.

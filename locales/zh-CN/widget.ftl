@@ -32,7 +32,7 @@ widget-lang-name = 中文
 ## 新消息
 widget-new-messages = 有新消息
 widget-unread = { $count } 条新消息
-widget-queue = 正在为你转接人工客服，你前面还有 { $position } 位。
+widget-queue = 正在为你转接人工客服：你排第 { $position } 位。
 
 ## 问题
 widget-not-sent = 未发送
@@ -46,3 +46,4 @@ widget-photo-wrong-type = 请选择 JPG、PNG 或 WebP 格式的照片。
 widget-too-long = 这条消息太长了，请分成几条发送。
 widget-forbidden = 对话已过期或身份无法验证，请刷新页面后再试。
 widget-error = 出了点问题，请再试一次。
+widget-queue-wait = 正在为你转接人工客服：你排第 { $position } 位，大约还要 { $minutes } 分钟。

@@ -421,6 +421,19 @@ impl Runtime {
         )
     }
 
+    /// Tells the agent holding the conversation, if any, that the user is typing.
+    pub fn user_typing(&self, key: &ConversationKey) {
+        if let Some(ticket) = self
+            .handoff
+            .open_tickets()
+            .into_iter()
+            .find(|t| &t.key == key && t.status == TicketStatus::Assigned)
+        {
+            self.handoff
+                .publish(DeskEvent::UserTyping { ticket: ticket.id });
+        }
+    }
+
     /// Tells the user's open channel, if any, that the agent is typing.
     pub fn agent_typing(&self, key: &ConversationKey, agent: &str) {
         self.handoff.tell_user(

@@ -623,12 +623,15 @@ impl SledStore {
     }
 }
 
+/// An audit record's key (its sequence number) and stored value.
+type AuditValue = ([u8; 8], Vec<u8>);
+
 /// The audit records of `events`, numbered, as stored (`[time ∥ json]`).
 fn audit_values(
     trees: &Trees,
     index: &IndexSecret,
     events: &[AuditEvent],
-) -> Result<Vec<([u8; 8], Vec<u8>)>, StoreError> {
+) -> Result<Vec<AuditValue>, StoreError> {
     events
         .iter()
         .map(|event| {

@@ -35,7 +35,7 @@ use super::client_addr::TrustedProxies;
 use super::limits::{LimitSettings, Limited, Limits};
 use crate::i18n::Lang;
 use crate::runtime::{Content, Delivery, Inbound, Runtime, RuntimeError};
-use crate::store::ConversationKey;
+use crate::store::{ConversationKey, EntryKind};
 use access::{AccessError, ConversationAccess};
 use guard::AllowedOrigins;
 use identity::{IdentityError, IdentityVerifier};
@@ -629,7 +629,13 @@ async fn transcript(
         Err(e) => return Err(runtime_problem(&state, admitted.client, e)),
     }
     match state.runtime.store().transcript(&admitted.key).await {
-        Ok(entries) => {
+        Ok(mut entries) => {
+            // Agents' internal notes and desk events ("transferred to …") are for agents only;
+            // agents are named to the user by what they said, never by their login.
+            entries.retain(|e| !matches!(e.kind, EntryKind::AgentNote | EntryKind::AgentAction));
+            for e in &mut entries {
+                e.author = None;
+            }
             let mut response = Json(json!({ "entries": entries })).into_response();
             response
                 .headers_mut()

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{MessageBody, Problem, WidgetState, check_claims, check_conversation, runtime_problem};
+use crate::runtime::desk::UserEvent;
 use crate::runtime::outbox::{DeliveryError, Outlet};
 use crate::runtime::{Delivery, Inbound, RuntimeError};
 use crate::store::{ConversationKey, OutboxItem};
@@ -37,6 +38,8 @@ const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// A socket that has sent nothing for this long (three missed pings) is closed.
 const SILENT_LIMIT: Duration = Duration::from_secs(80);
+/// The shortest gap between two "the user is typing" signals passed to the agent.
+const TYPING_EVERY: Duration = Duration::from_secs(2);
 /// Open sockets per conversation (a visitor's tabs); more are refused.
 const SOCKETS_PER_CONVERSATION: usize = 8;
 
@@ -238,9 +241,32 @@ async fn serve_session(
 ) {
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
+    // Live handoff events (the agent typing, the place in the queue): not stored, not retried.
+    let mut live = state.runtime.handoff().subscribe_user(&session.key);
+    let mut live_open = true;
+    let mut last_typing: Option<Instant> = None;
     loop {
         let expiry = deadline(session.expires);
         tokio::select! {
+            event = live.recv(), if live_open => {
+                let frame = match event {
+                    Ok(UserEvent::AgentTyping { agent }) => json!({"type": "typing", "agent": agent}),
+                    Ok(UserEvent::Queue { position, wait_minutes }) => {
+                        json!({"type": "queue", "position": position, "wait_minutes": wait_minutes})
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        live_open = false;
+                        continue;
+                    }
+                };
+                if session.user_ref.is_none() && state.runtime.authorize(&session.key, None).await.is_err() {
+                    return refuse(sink, "conversation_of_another_user", "not authorised").await;
+                }
+                if !send(&mut sink, frame).await {
+                    break;
+                }
+            }
             push = pushes.recv() => {
                 let Some(frame) = push else { break };
                 // An anonymous socket of a conversation a user has since signed in to must not
@@ -267,6 +293,14 @@ async fn serve_session(
                     Message::Close(_) => break,
                     _ => continue,
                 };
+                if is_typing(&text) {
+                    // At most one typing signal every two seconds; nothing is answered.
+                    if last_typing.is_none_or(|t| t.elapsed() >= TYPING_EVERY) {
+                        last_typing = Some(Instant::now());
+                        state.runtime.user_typing(&session.key);
+                    }
+                    continue;
+                }
                 if is_auth(&text) {
                     // A fresh identity for the same conversation (the page got a new token).
                     if let Err(limited) = state.limits.request(client) {
@@ -306,6 +340,12 @@ async fn serve_session(
             }
         }
     }
+}
+
+fn is_typing(text: &str) -> bool {
+    text.len() < 64
+        && serde_json::from_str::<serde_json::Value>(text)
+            .is_ok_and(|v| v.get("type").and_then(|t| t.as_str()) == Some("typing"))
 }
 
 fn is_auth(text: &str) -> bool {

@@ -401,6 +401,14 @@ impl Desk {
         ))
     }
 
+    /// A turn for the user in the conversation's language, while a person holds it.
+    fn live_turn(&self, conversation: &StoredConversation, effects: &[Effect]) -> Turn {
+        Turn {
+            node: "handoff.live".into(),
+            ..self.user_turn(conversation, effects)
+        }
+    }
+
     /// A turn for the user in the conversation's language.
     fn user_turn(&self, conversation: &StoredConversation, effects: &[Effect]) -> Turn {
         render::render(
@@ -452,7 +460,7 @@ impl Desk {
                     return Err(DeskError::Capacity);
                 }
                 let name = agent.display_name.clone();
-                let to_user = self.user_turn(
+                let to_user = self.live_turn(
                     conversation,
                     &[Self::say(
                         "handoff-claimed",
@@ -490,7 +498,7 @@ impl Desk {
                 if !Self::may_act(agent, t) {
                     return Err(DeskError::NotYours);
                 }
-                let mut to_user = self.user_turn(conversation, &[]);
+                let mut to_user = self.live_turn(conversation, &[]);
                 to_user.messages.push(RenderedMessage {
                     text: text.clone(),
                     buttons: Vec::new(),
@@ -582,7 +590,7 @@ impl Desk {
                 if !target.serves(&t.lang) {
                     return Err(DeskError::Language);
                 }
-                let to_user = self.user_turn(
+                let to_user = self.live_turn(
                     conversation,
                     &[Self::say(
                         "handoff-transferred",
