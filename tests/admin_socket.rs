@@ -282,3 +282,20 @@ fn without_a_server_the_command_line_opens_the_store_itself() {
     let _server = serve(&data);
     assert!(ok(&run(&data, &["agent", "list"], "")).contains("carol"));
 }
+
+#[test]
+fn serve_refuses_a_data_directory_anyone_may_write() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let output = kycdesk(&data, &["serve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run serve");
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("may be written by anyone"), "{text}");
+    assert!(!data.join("admin.sock").exists());
+}
