@@ -3,6 +3,7 @@
 //! The module layout follows the architecture (see README.md):
 //! channels → runtime → engine (flows + nlu), with i18n rendering the engine's locale keys.
 
+pub mod admin;
 pub mod cases;
 pub mod channel;
 pub mod config;

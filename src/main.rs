@@ -1,19 +1,21 @@
 //! The `kycdesk` command: parses arguments and calls into the library.
 
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use kycdesk::admin::{self, Request, client::Answer};
 use kycdesk::channel::terminal;
 use kycdesk::config::Config;
 use kycdesk::i18n::Lang;
 use kycdesk::photo::{PhotoConfig, check_photo};
 use kycdesk::runtime::followups::FollowUps;
 use kycdesk::runtime::{BotActions, Runtime};
-use kycdesk::store::{ConversationKey, SledStore, Store};
+use kycdesk::store::{AgentRole, ConversationKey, SledStore, Store};
 
 #[derive(Parser)]
 #[command(
@@ -22,6 +24,10 @@ use kycdesk::store::{ConversationKey, SledStore, Store};
     about = "Chat support for failed identity verification (实名认证 / KYC)"
 )]
 struct Cli {
+    /// The settings file (default: `KYCDESK_CONFIG`; without either, the built-in defaults).
+    /// `KYCDESK_*` variables override it.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,6 +93,43 @@ enum Command {
         #[arg(long)]
         conversation: String,
     },
+    /// Print the settings in force (file, variables and defaults) as TOML, secrets hidden.
+    Config,
+    /// The agent console's accounts.
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Create an account. The password is asked for (or read as one line of standard input).
+    Add {
+        login: String,
+        /// The name shown to other agents.
+        #[arg(long)]
+        name: String,
+        /// agent or admin.
+        #[arg(long, default_value = "agent", value_parser = parse_role)]
+        role: AgentRole,
+        /// Languages the agent serves, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "zh-CN,en")]
+        lang: Vec<String>,
+        /// Conversations the agent may hold at once (default: `handoff.default_capacity`).
+        #[arg(long)]
+        capacity: Option<u32>,
+    },
+    /// List the accounts (never their password hashes).
+    List,
+    /// Delete an account.
+    Remove { login: String },
+    /// Set a new password (asked for, or read as one line of standard input).
+    Passwd { login: String },
+    /// Stop an account from signing in.
+    Disable { login: String },
+    /// Let a disabled account sign in again.
+    Enable { login: String },
 }
 
 #[derive(Subcommand)]
@@ -111,6 +154,14 @@ enum FlowsCommand {
     Graph,
 }
 
+fn parse_role(s: &str) -> Result<AgentRole, String> {
+    match s {
+        "agent" => Ok(AgentRole::Agent),
+        "admin" => Ok(AgentRole::Admin),
+        _ => Err(format!("unknown role `{s}` (use agent or admin)")),
+    }
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("unknown language `{s}` (use zh-CN or en)"))
 }
@@ -130,14 +181,34 @@ fn main() -> ExitCode {
 }
 
 async fn async_main() -> ExitCode {
+    let cli = Cli::parse();
+    let loaded = Config::load_process(cli.config.as_deref());
+    // The log filter is a setting, so logging starts once the settings are read.
+    let filter = match &loaded {
+        Ok(loaded) => loaded.config.log.as_str(),
+        Err(_) => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KYCDESK_LOG")
+            tracing_subscriber::EnvFilter::try_new(filter)
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()).await {
+    let config = match loaded {
+        Ok(loaded) => {
+            for name in &loaded.unknown_variables {
+                tracing::warn!(variable = %name, "unknown KYCDESK_ variable ignored");
+                eprintln!("kycdesk: warning: {name} is not a kycdesk setting and is ignored");
+            }
+            loaded.config
+        }
+        Err(e) => {
+            eprintln!("kycdesk: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(cli.command, config).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("kycdesk: {e:#}");
@@ -155,9 +226,8 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<SledStore>> {
     SledStore::open(&config.data_dir).context("cannot open the store")
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::from_env()?;
-    match cli.command {
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
         Command::Flows {
             command: FlowsCommand::Check,
         } => match kycdesk::content::load(&config.content, config.case_id_pattern.clone()) {
@@ -192,7 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let loaded = load(&config)?;
             let store = open_store(&config)?;
-            let backend = kycdesk::serve::case_backend().await?;
+            let backend = kycdesk::serve::case_backend(&config).await?;
             let id = resume
                 .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
             let key = ConversationKey::new("terminal", &id)
@@ -244,9 +314,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sandbox => {
             use kycdesk::cases::sandbox::{SandboxConfig, SandboxState};
-            let token = std::env::var("KYCDESK_SANDBOX_TOKEN").unwrap_or_default();
             let state = SandboxState::demo(SandboxConfig {
-                token,
+                token: config.sandbox_token.clone(),
                 ..SandboxConfig::default()
             })
             .context("the sandbox's demo cases")?;
@@ -284,10 +353,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { demo } => {
-            kycdesk::serve::check_demo_request(demo)?;
+            kycdesk::serve::check_demo_request(demo, &config)?;
             let loaded = load(&config)?;
+            if admin::client::server_running(&config.data_dir).await {
+                anyhow::bail!(
+                    "a kycdesk server is already running on {}",
+                    config.data_dir.display()
+                );
+            }
             let store = open_store(&config)?;
-            let backend = kycdesk::serve::case_backend().await?;
+            let backend = kycdesk::serve::case_backend(&config).await?;
             let actions = BotActions::new(PhotoConfig::default())
                 .with_cases(backend.client.clone(), config.timezone)
                 .with_store(store.clone())
@@ -311,34 +386,189 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: PhotoCommand::Check { file, json, lang },
         } => photo_check(&config, &file, json, lang),
         Command::Erase { user, conversation } => {
-            let store = open_store(&config)?;
-            let report = match (user, conversation) {
-                (Some(user), _) => store.erase_user(&user).await?,
-                (None, Some(c)) => {
-                    let key = ConversationKey::parse(&c)
-                        .with_context(|| format!("`{c}` is not a conversation id"))?;
-                    store.erase_conversation(&key).await?
-                }
-                (None, None) => anyhow::bail!("give --user or --conversation"),
-            };
+            let report = admin(&config, Request::Erase { user, conversation }).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { conversation } => {
-            let store = open_store(&config)?;
-            let key = ConversationKey::parse(&conversation)
-                .with_context(|| format!("`{conversation}` is not a conversation id"))?;
-            match store.export(&key).await? {
-                Some(export) => {
-                    println!("{}", serde_json::to_string_pretty(&export)?);
-                    Ok(ExitCode::SUCCESS)
-                }
-                None => {
-                    eprintln!("kycdesk: no conversation {key} is stored");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            let export = admin(&config, Request::Export { conversation }).await?;
+            println!("{}", serde_json::to_string_pretty(&export)?);
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Config => {
+            print!("{}", kycdesk::config::effective_toml(&config.settings));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Agent { command } => agent(&config, command).await,
+    }
+}
+
+/// Runs an admin request through the running server's admin socket, or on the store itself
+/// when no server runs.
+async fn admin(config: &Config, request: Request) -> anyhow::Result<serde_json::Value> {
+    match admin::client::send(&config.data_dir, &request).await? {
+        Some(Answer::Ok(value)) => Ok(value),
+        Some(Answer::Refused(message)) => anyhow::bail!("{message}"),
+        None => {
+            let store = open_store(config)?;
+            let answer = admin::execute(store.as_ref(), request).await;
+            store.flush().await.context("flushing the store")?;
+            Ok(answer?)
+        }
+    }
+}
+
+/// `kycdesk agent ...`.
+async fn agent(config: &Config, command: AgentCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AgentCommand::Add {
+            login,
+            name,
+            role,
+            lang,
+            capacity,
+        } => {
+            check_login(&login)?;
+            let password_hash = new_password_hash(&login).await?;
+            let request = Request::AgentAdd {
+                login: login.clone(),
+                name,
+                role,
+                languages: lang,
+                capacity: capacity.unwrap_or(config.handoff.default_capacity),
+                password_hash,
+            };
+            admin(config, request).await?;
+            println!("agent {login} added");
+        }
+        AgentCommand::List => {
+            let agents = admin(config, Request::AgentList {}).await?;
+            print_agents(&agents);
+        }
+        AgentCommand::Remove { login } => {
+            admin(
+                config,
+                Request::AgentRemove {
+                    login: login.clone(),
+                },
+            )
+            .await?;
+            println!("agent {login} removed");
+        }
+        AgentCommand::Passwd { login } => {
+            check_login(&login)?;
+            let password_hash = new_password_hash(&login).await?;
+            let request = Request::AgentPasswd {
+                login: login.clone(),
+                password_hash,
+            };
+            admin(config, request).await?;
+            println!("password of {login} changed");
+        }
+        AgentCommand::Disable { login } => {
+            admin(
+                config,
+                Request::AgentDisable {
+                    login: login.clone(),
+                },
+            )
+            .await?;
+            println!("agent {login} disabled");
+        }
+        AgentCommand::Enable { login } => {
+            admin(
+                config,
+                Request::AgentEnable {
+                    login: login.clone(),
+                },
+            )
+            .await?;
+            println!("agent {login} enabled");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a bad login before a password is asked for.
+fn check_login(login: &str) -> anyhow::Result<()> {
+    if admin::valid_login(login) {
+        Ok(())
+    } else {
+        Err(admin::CommandError::Login(login.to_string()).into())
+    }
+}
+
+/// Asks for a password (twice, without echo, on a terminal; else one line of standard input:
+/// never an argument or a variable, which other users and logs can see) and hashes it.
+async fn new_password_hash(login: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("password for {login}: "))
+            .context("cannot read the password")?;
+        let again =
+            rpassword::prompt_password("the same again: ").context("cannot read the password")?;
+        if first != again {
+            anyhow::bail!("the two passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    // Argon2id is slow on purpose: off the async workers.
+    let hash = tokio::task::spawn_blocking(move || kycdesk::console::password::hash(&password))
+        .await
+        .context("hashing the password")??;
+    Ok(hash)
+}
+
+fn print_agents(agents: &serde_json::Value) {
+    let rows = agents.as_array().map(Vec::as_slice).unwrap_or_default();
+    if rows.is_empty() {
+        println!("no agents");
+        return;
+    }
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    };
+    let columns = ["login", "name", "role", "languages", "capacity", "disabled"];
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| columns.iter().map(|c| text(&row[*c])).collect())
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([c.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(columns.iter().map(|c| c.to_string()).collect());
+    for row in table {
+        line(row);
     }
 }
 

@@ -70,8 +70,8 @@ impl CaseBackend {
     }
 }
 
-pub async fn case_backend() -> anyhow::Result<CaseBackend> {
-    if let Some(config) = CaseClientConfig::from_env().context("the case-status API settings")? {
+pub async fn case_backend(config: &Config) -> anyhow::Result<CaseBackend> {
+    if let Some(config) = config.case_api.clone() {
         let client = CaseClient::new(config).context("the case-status API client")?;
         return Ok(CaseBackend {
             client: Arc::new(client),
@@ -93,12 +93,8 @@ pub async fn case_backend() -> anyhow::Result<CaseBackend> {
 
 /// Refuses `--demo` when a case API is configured: demo mode exists only on the built-in
 /// sandbox, so that nothing of the demo can reach a real deployment.
-pub fn check_demo_request(demo_requested: bool) -> anyhow::Result<()> {
-    if demo_requested
-        && CaseClientConfig::from_env()
-            .context("the case-status API settings")?
-            .is_some()
-    {
+pub fn check_demo_request(demo_requested: bool, config: &Config) -> anyhow::Result<()> {
+    if demo_requested && config.case_api.is_some() {
         anyhow::bail!(
             "--demo cannot be used while KYCDESK_CASE_API_URL is set: demo mode (the demo page, \
              demo identities and the sandbox) exists only without a configured case API"
@@ -259,6 +255,11 @@ pub async fn serve(
         );
     }
     let store = runtime.store().clone();
+    // `kycdesk erase|export|agent` reach the store through this socket while we run.
+    let admin = crate::admin::AdminSocket::bind(&config.data_dir)
+        .await
+        .context("the admin socket")?;
+    let admin = tokio::spawn(admin.run(store.clone(), std::future::pending()));
     let purge = tokio::spawn(purge_loop(store.clone(), config.retention_days));
     let desk = Desk::open(runtime.clone())
         .await
@@ -317,6 +318,7 @@ pub async fn serve(
     };
     listener::serve(listener, router, connection_limits, shutdown_signal()).await;
     purge.abort();
+    admin.abort();
     sweeper.abort();
     delivery.abort();
     forget.abort();

@@ -3,6 +3,7 @@
 //! runtime's desk applies it to stored conversations.
 
 pub mod card;
+pub mod hours;
 pub mod presence;
 pub mod queue;
 
