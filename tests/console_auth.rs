@@ -607,7 +607,26 @@ async fn a_disabled_agent_or_a_reset_password_ends_sessions_at_once() {
     stored.disabled = false;
     console.store.save_agent(stored).await.expect("saved");
 
+    // A password set outside the console (the command line, another instance) ends it too.
     let bob = console.login("bob").await;
+    let mut stored = console
+        .store
+        .agent("bob")
+        .await
+        .expect("read")
+        .expect("bob");
+    stored.password_hash =
+        kycdesk::console::password::hash("set from the command line").expect("hash");
+    console.store.save_agent(stored).await.expect("saved");
+    let me = console
+        .call(Call::get("/console/api/me").signed(&bob))
+        .await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    let bob = console
+        .login_answer("bob", "set from the command line")
+        .await;
+    assert_eq!(bob.status, StatusCode::OK);
+    let bob = signed_from(&bob);
     let reset = console
         .call(
             Call::post("/console/api/admin/agents/bob/password")

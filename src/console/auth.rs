@@ -113,7 +113,9 @@ pub async fn login(
             state.sessions.remove(&info.handle);
         }
     }
-    let session = state.sessions.create(&agent.login, now);
+    let session = state
+        .sessions
+        .create(&agent.login, &agent.password_hash, now);
     audit::record(&state, now, &agent.login, "login", None).await;
     tracing::info!(agent = %agent.login, "agent signed in to the console");
     let max_age = state.settings.sessions.absolute.num_seconds();

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Method, header};
 use chrono::{DateTime, Utc};
 
 use super::error::ApiError;
-use super::sessions::{SessionInfo, csrf_matches};
+use super::sessions::{SessionInfo, credential_tag, csrf_matches};
 use super::state::{ConsoleState, CookieSecure};
 use crate::store::{Agent, AgentRole};
 
@@ -131,7 +131,11 @@ impl FromRequestParts<ConsoleState> for Authed {
     ) -> Result<Self, Self::Rejection> {
         let now = state.clock.now();
         let session = live_session(state, &parts.headers, now).ok_or_else(ApiError::no_session)?;
-        let Some(agent) = current_agent(state, &session.login).await? else {
+        let agent = current_agent(state, &session.login)
+            .await?
+            .filter(|a| credential_tag(&a.password_hash) == session.credential);
+        let Some(agent) = agent else {
+            // Disabled, removed, or its password changed since the session began.
             state.sessions.remove(&session.handle);
             return Err(ApiError::no_session());
         };

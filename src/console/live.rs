@@ -24,7 +24,7 @@ use tokio::time::Instant;
 
 use super::error::ApiError;
 use super::extract::{Authed, current_agent, over_tls};
-use super::sessions::SessionHandle;
+use super::sessions::{SessionInfo, credential_tag};
 use super::state::ConsoleState;
 use crate::handoff::presence::Presence;
 use crate::handoff::queue;
@@ -155,7 +155,7 @@ pub async fn live(
         )
         .into_response();
     }
-    let handle = request.authed.session.handle;
+    let session = request.authed.session;
     upgrade
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
@@ -167,7 +167,7 @@ pub async fn live(
         .on_upgrade(move |socket| async move {
             let login = agent.login.clone();
             state.desk.set_presence(&login, Presence::Online);
-            run(&state, socket, agent, handle).await;
+            run(&state, socket, agent, session).await;
             left(&state, &login);
         })
 }
@@ -236,24 +236,24 @@ async fn visible_ticket(state: &ConsoleState, agent: &Agent, id: &str) -> Option
     }
 }
 
-/// Whether the socket's session and account still stand; refreshes the agent (languages,
-/// role) as stored.
-async fn still_signed_in(state: &ConsoleState, handle: &SessionHandle, agent: &mut Agent) -> bool {
-    if !state.sessions.is_live(handle, state.clock.now()) {
+/// Whether the socket's session and account (enabled, same password) still stand; refreshes
+/// the agent (languages, role) as stored.
+async fn still_signed_in(state: &ConsoleState, session: &SessionInfo, agent: &mut Agent) -> bool {
+    if !state.sessions.is_live(&session.handle, state.clock.now()) {
         return false;
     }
     match current_agent(state, &agent.login).await {
-        Ok(Some(now)) => {
+        Ok(Some(now)) if credential_tag(&now.password_hash) == session.credential => {
             *agent = now;
             true
         }
-        Ok(None) => false,
+        Ok(_) => false,
         // A passing store failure does not end anyone's session.
         Err(_) => true,
     }
 }
 
-async fn run(state: &ConsoleState, socket: WebSocket, mut agent: Agent, handle: SessionHandle) {
+async fn run(state: &ConsoleState, socket: WebSocket, mut agent: Agent, session: SessionInfo) {
     let mut events = state.desk.subscribe();
     let (mut sink, mut stream) = socket.split();
     let Some(first) = queue_frame(state, &agent).await else {
@@ -295,7 +295,7 @@ async fn run(state: &ConsoleState, socket: WebSocket, mut agent: Agent, handle: 
                 queue_frame(state, &agent).await
             }
             _ = session_check.tick() => {
-                if !still_signed_in(state, &handle, &mut agent).await {
+                if !still_signed_in(state, &session, &mut agent).await {
                     let _ = send(&mut sink, json!({ "type": "session_expired" })).await;
                     let _ = sink
                         .send(Message::Close(Some(CloseFrame {

@@ -46,6 +46,14 @@ pub struct SessionInfo {
     pub login: String,
     pub csrf: String,
     pub created: DateTime<Utc>,
+    /// Which password the session was opened with (see [`credential_tag`]).
+    pub credential: [u8; 32],
+}
+
+/// A tag of the password hash a session was opened with: when the password changes by any way
+/// (the console, the command line, another instance), the tags differ and the session ends.
+pub fn credential_tag(password_hash: &str) -> [u8; 32] {
+    Sha256::digest(password_hash.as_bytes()).into()
 }
 
 /// A session's key in the table: the SHA-256 of its id.
@@ -63,6 +71,7 @@ pub struct NewSession {
 struct Record {
     login: String,
     csrf: String,
+    credential: [u8; 32],
     created: DateTime<Utc>,
     last_seen: DateTime<Utc>,
 }
@@ -112,8 +121,9 @@ impl Sessions {
             || now - record.created >= self.settings.absolute
     }
 
-    /// A new session for `login`.
-    pub fn create(&self, login: &str, now: DateTime<Utc>) -> NewSession {
+    /// A new session for `login`, opened with the password whose hash is `password_hash`.
+    pub fn create(&self, login: &str, password_hash: &str, now: DateTime<Utc>) -> NewSession {
+        let credential = credential_tag(password_hash);
         let id = random_token();
         let csrf = random_token();
         let handle = handle_of(&id);
@@ -137,6 +147,7 @@ impl Sessions {
             Record {
                 login: login.to_string(),
                 csrf: csrf.clone(),
+                credential,
                 created: now,
                 last_seen: now,
             },
@@ -147,6 +158,7 @@ impl Sessions {
                 login: login.to_string(),
                 csrf: csrf.clone(),
                 created: now,
+                credential,
             },
             id,
             csrf,
@@ -168,6 +180,7 @@ impl Sessions {
             login: record.login.clone(),
             csrf: record.csrf.clone(),
             created: record.created,
+            credential: record.credential,
         })
     }
 
@@ -227,8 +240,8 @@ mod tests {
     #[test]
     fn ids_are_random_long_and_not_kept_in_clear() {
         let sessions = Sessions::new(SessionSettings::default());
-        let a = sessions.create("alice", at(0));
-        let b = sessions.create("alice", at(0));
+        let a = sessions.create("alice", "hash", at(0));
+        let b = sessions.create("alice", "hash", at(0));
         assert_ne!(a.id, b.id);
         assert_ne!(a.csrf, b.csrf);
         assert_eq!(URL_SAFE_NO_PAD.decode(&a.id).expect("base64url").len(), 32);
@@ -249,7 +262,7 @@ mod tests {
     #[test]
     fn idle_and_absolute_timeouts() {
         let sessions = Sessions::new(SessionSettings::default());
-        let s = sessions.create("alice", at(0));
+        let s = sessions.create("alice", "hash", at(0));
         assert!(sessions.touch(&s.id, at(29)).is_some());
         // Used at 29: alive until 59.
         assert!(sessions.touch(&s.id, at(58)).is_some());
@@ -263,7 +276,7 @@ mod tests {
             "removed once expired"
         );
 
-        let busy = sessions.create("bob", at(0));
+        let busy = sessions.create("bob", "hash", at(0));
         for minute in (10..12 * 60).step_by(10) {
             assert!(sessions.touch(&busy.id, at(minute)).is_some(), "{minute}");
         }
@@ -279,10 +292,10 @@ mod tests {
             max_sessions: 3,
             ..SessionSettings::default()
         });
-        let first = sessions.create("a", at(0));
-        let second = sessions.create("b", at(1));
-        sessions.create("c", at(2));
-        sessions.create("d", at(3));
+        let first = sessions.create("a", "hash", at(0));
+        let second = sessions.create("b", "hash", at(1));
+        sessions.create("c", "hash", at(2));
+        sessions.create("d", "hash", at(3));
         assert_eq!(sessions.count(), 3);
         assert!(sessions.touch(&first.id, at(4)).is_none());
         assert!(sessions.touch(&second.id, at(4)).is_some());
@@ -291,9 +304,9 @@ mod tests {
     #[test]
     fn an_agents_sessions_end_together() {
         let sessions = Sessions::new(SessionSettings::default());
-        let a1 = sessions.create("alice", at(0));
-        let a2 = sessions.create("alice", at(0));
-        let b = sessions.create("bob", at(0));
+        let a1 = sessions.create("alice", "hash", at(0));
+        let a2 = sessions.create("alice", "hash", at(0));
+        let b = sessions.create("bob", "hash", at(0));
         assert_eq!(sessions.remove_agent("alice"), 2);
         assert!(sessions.touch(&a1.id, at(1)).is_none());
         assert!(sessions.touch(&a2.id, at(1)).is_none());
@@ -305,7 +318,7 @@ mod tests {
     #[test]
     fn csrf_tokens_must_match_exactly() {
         let sessions = Sessions::new(SessionSettings::default());
-        let s = sessions.create("alice", at(0));
+        let s = sessions.create("alice", "hash", at(0));
         assert!(csrf_matches(&s.info, &s.csrf));
         assert!(!csrf_matches(&s.info, &s.csrf[..10]));
         assert!(!csrf_matches(&s.info, ""));
