@@ -368,7 +368,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 .with_store(store.clone())
                 .with_case_access(backend.case_access());
             let runtime = Runtime::new(loaded.engine, loaded.locales, Arc::new(actions), store)
-                .with_quota(config.conversation_quota_bytes);
+                .with_quota(config.conversation_quota_bytes)
+                .with_handoff(kycdesk::serve::handoff_hub(&config));
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -27,7 +27,7 @@ use crate::channel::widget::identity::IdentityVerifier;
 use crate::channel::widget::{self, Problem, WidgetState};
 use crate::config::Config;
 use crate::runtime::Runtime;
-use crate::runtime::desk::Desk;
+use crate::runtime::desk::{AwayNotifier, Desk, HandoffHub, HandoffSettings};
 use crate::runtime::followups::FollowUps;
 use crate::runtime::outbox::Deliverer;
 use crate::store::Store;
@@ -265,6 +265,10 @@ pub async fn serve(
         .await
         .context("reading the open handoff tickets")?
         .with_cases(backend.client.clone(), backend.case_access());
+    let desk = match away_notifier(config)? {
+        Some(notifier) => desk.with_notifier(notifier),
+        None => desk,
+    };
     if demo {
         let path = crate::console::demo::create(store.as_ref(), &config.data_dir)
             .await
@@ -331,6 +335,32 @@ pub async fn serve(
         .context("flushing the store at shutdown")?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The handoff's settings and business hours from the configuration.
+pub fn handoff_hub(config: &Config) -> HandoffHub {
+    let settings = HandoffSettings {
+        enabled: config.handoff.enabled,
+        unanswered_claim: Duration::from_secs(config.handoff.unanswered_claim_secs),
+        auto_assign: config.handoff.auto_assign,
+    };
+    HandoffHub::new(settings, Arc::new(config.handoff.hours.clone()))
+}
+
+/// The wallet's notification hook, when configured (a URL without a secret is refused: the
+/// wallet could not tell our calls from anyone's).
+fn away_notifier(config: &Config) -> anyhow::Result<Option<AwayNotifier>> {
+    match (&config.handoff.notify_url, &config.handoff.notify_secret) {
+        (None, _) => Ok(None),
+        (Some(_), None) => anyhow::bail!(
+            "handoff.notify_url is set without handoff.notify_secret (KYCDESK_HANDOFF_NOTIFY_SECRET): the wallet could not check our calls"
+        ),
+        (Some(url), Some(secret)) => {
+            let url = reqwest::Url::parse(url)
+                .with_context(|| format!("handoff.notify_url is not a URL: {url}"))?;
+            Ok(Some(AwayNotifier::new(url, secret.clone())))
+        }
+    }
 }
 
 /// Returns silent claims to the queue (and assigns tickets, when configured).

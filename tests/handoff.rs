@@ -537,3 +537,84 @@ async fn the_retention_purge_takes_old_tickets_and_audit_records() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn an_answer_to_a_user_who_is_away_calls_the_wallet_hook_without_the_content() {
+    use wiremock::matchers::{header_exists, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/notify"))
+        .and(header_exists("x-signature"))
+        .and(header_exists("x-timestamp"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&hook)
+        .await;
+    let (runtime, _dir) = common::runtime();
+    let k = key("away");
+    // Nobody online: the signed-in user leaves a message and goes away.
+    let mut start = Inbound::new(Content::Start, Lang::En);
+    start.user_ref = Some("u_away".into());
+    runtime
+        .handle(&k, start, common::now())
+        .await
+        .expect("start");
+    for content in [
+        Content::Text("I want a human".into()),
+        Content::Button("leave".into()),
+        Content::Text("please help with my verification".into()),
+    ] {
+        let mut inbound = Inbound::new(content, Lang::En);
+        inbound.user_ref = Some("u_away".into());
+        runtime
+            .handle(&k, inbound, common::now())
+            .await
+            .expect("turn");
+    }
+    let alice = common::agent_online(&runtime, "alice").await;
+    let url = reqwest::Url::parse(&format!("{}/notify", hook.uri())).expect("url");
+    let desk = Desk::open(runtime.clone())
+        .await
+        .expect("desk")
+        .with_notifier(kycdesk::runtime::desk::AwayNotifier::new(
+            url,
+            b"hook-secret".to_vec(),
+        ));
+    let id = runtime.store().tickets(true).await.expect("t")[0]
+        .id
+        .clone();
+    desk.claim(&id, &alice, common::now()).await.expect("claim");
+    desk.reply(&id, &alice, "THE-ANSWER is ready", common::now())
+        .await
+        .expect("reply");
+    // The call is made in the background.
+    let mut received = Vec::new();
+    for _ in 0..100 {
+        received = hook.received_requests().await.unwrap_or_default();
+        if !received.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(received.len(), 1);
+    let body = String::from_utf8_lossy(&received[0].body).to_string();
+    assert!(body.contains("u_away") && body.contains("widget"), "{body}");
+    assert!(!body.contains("THE-ANSWER"), "never the content: {body}");
+    let signature = received[0]
+        .headers
+        .get("x-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let timestamp: i64 = received[0]
+        .headers
+        .get("x-timestamp")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("timestamp");
+    assert_eq!(
+        signature,
+        kycdesk::cases::webhook::sign(b"hook-secret", timestamp, &received[0].body)
+    );
+}
