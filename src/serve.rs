@@ -26,6 +26,7 @@ use crate::channel::widget::guard::AllowedOrigins;
 use crate::channel::widget::identity::IdentityVerifier;
 use crate::channel::widget::{self, Problem, WidgetState};
 use crate::config::Config;
+use crate::console::state::ConsoleState;
 use crate::runtime::Runtime;
 use crate::runtime::desk::{AwayNotifier, Desk, HandoffHub, HandoffSettings};
 use crate::runtime::followups::FollowUps;
@@ -313,7 +314,15 @@ pub async fn serve(
     });
     let deliverer = Deliverer::new(store.clone()).with_outlet("widget", state.hub.clone());
     let delivery = tokio::spawn(deliverer.run(DELIVER_EVERY));
-    let router = app(state, hooks);
+    let console = ConsoleState::new(
+        desk.clone(),
+        console_settings(config),
+        config.trusted_proxies.clone(),
+        &config.public_origin,
+    );
+    // The console has its own guard (session, CSRF, strict CSP); it is nested after the widget's
+    // guard so that the widget's origin rules and looser CSP do not apply to it.
+    let router = app(state, hooks).nest("/console", crate::console::router(console));
     let connection_limits = ConnectionLimits {
         header_timeout: Duration::from_millis(config.header_timeout_ms),
         per_client: config.max_connections_per_client,
@@ -335,6 +344,25 @@ pub async fn serve(
         .context("flushing the store at shutdown")?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The console's sessions, sign-in throttle and cookies from the configuration.
+pub fn console_settings(config: &Config) -> crate::console::state::ConsoleSettings {
+    use crate::config::SecureCookies;
+    use crate::console::state::{ConsoleSettings, CookieSecure};
+    let c = &config.console;
+    let secs = |n: u64| chrono::Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX / 1000));
+    let mut settings = ConsoleSettings::default();
+    settings.sessions.idle = secs(c.session_idle_secs);
+    settings.sessions.absolute = secs(c.session_max_secs);
+    settings.throttle.login_failures = c.max_failed_logins as usize;
+    settings.throttle.lock = secs(c.lockout_secs);
+    settings.cookie_secure = match c.secure_cookies {
+        SecureCookies::Always => CookieSecure::Always,
+        SecureCookies::Never => CookieSecure::Never,
+        SecureCookies::Auto => CookieSecure::Auto,
+    };
+    settings
 }
 
 /// The handoff's settings and business hours from the configuration.
