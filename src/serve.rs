@@ -316,7 +316,7 @@ pub async fn serve(
     let delivery = tokio::spawn(deliverer.run(DELIVER_EVERY));
     let console = ConsoleState::new(
         desk.clone(),
-        console_settings(config),
+        crate::console::state::ConsoleSettings::from_config(&config.console),
         config.trusted_proxies.clone(),
         &config.public_origin,
     );
@@ -344,25 +344,6 @@ pub async fn serve(
         .context("flushing the store at shutdown")?;
     tracing::info!("stopped cleanly");
     Ok(())
-}
-
-/// The console's sessions, sign-in throttle and cookies from the configuration.
-pub fn console_settings(config: &Config) -> crate::console::state::ConsoleSettings {
-    use crate::config::SecureCookies;
-    use crate::console::state::{ConsoleSettings, CookieSecure};
-    let c = &config.console;
-    let secs = |n: u64| chrono::Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX / 1000));
-    let mut settings = ConsoleSettings::default();
-    settings.sessions.idle = secs(c.session_idle_secs);
-    settings.sessions.absolute = secs(c.session_max_secs);
-    settings.throttle.login_failures = c.max_failed_logins as usize;
-    settings.throttle.lock = secs(c.lockout_secs);
-    settings.cookie_secure = match c.secure_cookies {
-        SecureCookies::Always => CookieSecure::Always,
-        SecureCookies::Never => CookieSecure::Never,
-        SecureCookies::Auto => CookieSecure::Auto,
-    };
-    settings
 }
 
 /// The handoff's settings and business hours from the configuration.

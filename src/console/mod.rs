@@ -23,4 +23,4 @@ pub mod tickets;
 
 pub use clock::Clock;
 pub use routes::router;
-pub use state::{ConsoleSettings, ConsoleSettingsError, ConsoleState, CookieSecure};
+pub use state::{ConsoleSettings, ConsoleState, CookieSecure};

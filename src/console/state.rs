@@ -47,46 +47,22 @@ pub struct ConsoleSettings {
     pub cookie_secure: CookieSecure,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConsoleSettingsError {
-    #[error("{0} must be a whole number from {1} to {2}, not `{3}`")]
-    Number(&'static str, i64, i64, String),
-    #[error("KYCDESK_CONSOLE_SECURE_COOKIE is `auto`, `always` or `never`, not `{0}`")]
-    SecureCookie(String),
-}
-
 impl ConsoleSettings {
-    /// Reads `KYCDESK_CONSOLE_IDLE_MINUTES` (30), `KYCDESK_CONSOLE_SESSION_HOURS` (12) and
-    /// `KYCDESK_CONSOLE_SECURE_COOKIE` (`auto`); the rest keeps its defaults.
-    pub fn from_env() -> Result<Self, ConsoleSettingsError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConsoleSettingsError> {
-        let number = |name: &'static str, default: i64, min: i64, max: i64| match lookup(name) {
-            None => Ok(default),
-            Some(v) => match v.trim().parse::<i64>() {
-                Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => Err(ConsoleSettingsError::Number(name, min, max, v)),
-            },
+    /// From the `[console]` settings (`KYCDESK_CONSOLE_*`); the rest keeps its defaults.
+    pub fn from_config(c: &crate::config::ConsoleSettings) -> Self {
+        use crate::config::SecureCookies;
+        let secs = |n: u64| chrono::Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX / 1000));
+        let mut settings = Self::default();
+        settings.sessions.idle = secs(c.session_idle_secs);
+        settings.sessions.absolute = secs(c.session_max_secs);
+        settings.throttle.login_failures = c.max_failed_logins as usize;
+        settings.throttle.lock = secs(c.lockout_secs);
+        settings.cookie_secure = match c.secure_cookies {
+            SecureCookies::Always => CookieSecure::Always,
+            SecureCookies::Never => CookieSecure::Never,
+            SecureCookies::Auto => CookieSecure::Auto,
         };
-        let idle = number("KYCDESK_CONSOLE_IDLE_MINUTES", 30, 1, 24 * 60)?;
-        let absolute = number("KYCDESK_CONSOLE_SESSION_HOURS", 12, 1, 7 * 24)?;
-        let cookie_secure = match lookup("KYCDESK_CONSOLE_SECURE_COOKIE") {
-            None => CookieSecure::Auto,
-            Some(v) => CookieSecure::parse(&v).ok_or(ConsoleSettingsError::SecureCookie(v))?,
-        };
-        Ok(Self {
-            sessions: SessionSettings {
-                idle: chrono::Duration::minutes(idle),
-                absolute: chrono::Duration::hours(absolute),
-                ..SessionSettings::default()
-            },
-            throttle: ThrottleSettings::default(),
-            cookie_secure,
-        })
+        settings
     }
 }
 
@@ -182,40 +158,22 @@ impl ConsoleState {
 mod tests {
     use super::*;
 
-    fn read(pairs: &[(&str, &str)]) -> Result<ConsoleSettings, ConsoleSettingsError> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        ConsoleSettings::from_lookup(|name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        })
-    }
-
     #[test]
-    fn settings_from_the_environment() {
-        let defaults = read(&[]).expect("defaults");
-        assert_eq!(defaults.sessions, SessionSettings::default());
-        assert_eq!(defaults.cookie_secure, CookieSecure::Auto);
-        let set = read(&[
-            ("KYCDESK_CONSOLE_IDLE_MINUTES", "15"),
-            ("KYCDESK_CONSOLE_SESSION_HOURS", "8"),
-            ("KYCDESK_CONSOLE_SECURE_COOKIE", "Always"),
-        ])
-        .expect("settings");
+    fn settings_from_the_configuration() {
+        let config = crate::config::ConsoleSettings {
+            session_idle_secs: 900,
+            session_max_secs: 8 * 3600,
+            max_failed_logins: 3,
+            lockout_secs: 60,
+            secure_cookies: crate::config::SecureCookies::Always,
+        };
+        let set = ConsoleSettings::from_config(&config);
         assert_eq!(set.sessions.idle, chrono::Duration::minutes(15));
         assert_eq!(set.sessions.absolute, chrono::Duration::hours(8));
+        assert_eq!(set.throttle.login_failures, 3);
+        assert_eq!(set.throttle.lock, chrono::Duration::minutes(1));
         assert_eq!(set.cookie_secure, CookieSecure::Always);
-        assert!(matches!(
-            read(&[("KYCDESK_CONSOLE_IDLE_MINUTES", "0")]),
-            Err(ConsoleSettingsError::Number(..))
-        ));
-        assert!(matches!(
-            read(&[("KYCDESK_CONSOLE_SECURE_COOKIE", "sometimes")]),
-            Err(ConsoleSettingsError::SecureCookie(_))
-        ));
+        let defaults = ConsoleSettings::from_config(&crate::config::ConsoleSettings::default());
+        assert_eq!(defaults.sessions, SessionSettings::default());
     }
 }
