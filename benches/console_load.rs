@@ -204,7 +204,12 @@ type Held = Vec<(Instant, tokio_tungstenite::tungstenite::Utf8Bytes)>;
 
 /// Matches the held frames against the changes from `next` on: a change's latency is the
 /// arrival of the first frame, after it began, that reflects it.
-fn settle(changes: &RwLock<Vec<Change>>, next: &mut usize, held: &mut Held, mine: &mut Vec<Duration>) {
+fn settle(
+    changes: &RwLock<Vec<Change>>,
+    next: &mut usize,
+    held: &mut Held,
+    mine: &mut Vec<Duration>,
+) {
     let changes = changes.read().unwrap_or_else(|p| p.into_inner());
     loop {
         let Some(change) = changes.get(*next) else {
@@ -217,7 +222,9 @@ fn settle(changes: &RwLock<Vec<Change>>, next: &mut usize, held: &mut Held, mine
         };
         let found = held
             .iter()
-            .find(|(arrived, frame)| *arrived >= change.at && reflects(frame, ticket, change.expect))
+            .find(|(arrived, frame)| {
+                *arrived >= change.at && reflects(frame, ticket, change.expect)
+            })
             .map(|(arrived, _)| *arrived);
         match found {
             Some(arrived) => {
@@ -299,7 +306,7 @@ impl Figures {
     }
 }
 
-async fn console_run() -> (Figures, [u64; 3], usize) {
+async fn console_run() -> (Figures, [u64; 3], usize, Duration) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store: Arc<dyn Store> = SledStore::open(dir.path()).expect("store");
     let loaded = content();
@@ -326,16 +333,25 @@ async fn console_run() -> (Figures, [u64; 3], usize) {
         runtime.handoff().presence.set(&login(i), Presence::Online);
     }
     let desk = Desk::open(runtime.clone()).await.expect("desk");
+    let viewer = store
+        .agents()
+        .await
+        .expect("agents")
+        .into_iter()
+        .next()
+        .expect("an agent");
     let mut queued = Vec::with_capacity(TICKETS);
     for n in 0..TICKETS {
         queued.push(ask_for_a_person(&runtime, &store, n).await);
     }
 
+    let build = frame_build_time(&desk, &viewer).await;
+
     // The whole shift signs in from one address: the per-address sign-in rate is lifted.
     let mut settings = ConsoleSettings::default();
     settings.throttle.attempts_per_address = Rate::new(1_000.0, 1_000);
     let state = ConsoleState::new(
-        desk,
+        desk.clone(),
         settings,
         TrustedProxies::parse("").expect("proxies"),
         "",
@@ -376,7 +392,10 @@ async fn console_run() -> (Figures, [u64; 3], usize) {
         // The queue at connect.
         match ws.next().await {
             Some(Ok(Message::Text(t))) if t.contains("\"type\":\"queue\"") => {}
-            other => panic!("no queue at connect: {:?}", other.map(|m| m.map(|m| m.len()))),
+            other => panic!(
+                "no queue at connect: {:?}",
+                other.map(|m| m.map(|m| m.len()))
+            ),
         }
         readers.push(watch(ws, changes.clone(), seen.clone(), stopped.clone()));
     }
@@ -463,7 +482,25 @@ async fn console_run() -> (Figures, [u64; 3], usize) {
     } else {
         (bytes / frames) as usize
     };
-    (figures, [rss_before, rss_sockets, rss_after], mean_frame)
+    (
+        figures,
+        [rss_before, rss_sockets, rss_after],
+        mean_frame,
+        build,
+    )
+}
+
+/// Server work behind one socket's queue frame, alone: the desk's queue as one agent sees it,
+/// made JSON as the live socket does (every socket gets its own: positions and "mine" differ).
+async fn frame_build_time(desk: &Desk, viewer: &Agent) -> Duration {
+    const ROUNDS: u32 = 20;
+    let started = Instant::now();
+    for _ in 0..ROUNDS {
+        let view = desk.queue(viewer, chrono::Utc::now()).await.expect("queue");
+        let frame = serde_json::to_value(&view).expect("json").to_string();
+        std::hint::black_box(frame);
+    }
+    started.elapsed() / ROUNDS
 }
 
 /// The reference: `changes` frames of `frame_len` bytes at the same rate, relayed as they are
@@ -473,9 +510,8 @@ async fn echo_run(changes: usize, frame_len: usize) -> Figures {
         .await
         .expect("bind");
     let addr = tcp.local_addr().expect("addr");
-    let (frames, _) = tokio::sync::broadcast::channel::<tokio_tungstenite::tungstenite::Utf8Bytes>(
-        1024,
-    );
+    let (frames, _) =
+        tokio::sync::broadcast::channel::<tokio_tungstenite::tungstenite::Utf8Bytes>(1024);
     let relay = frames.clone();
     tokio::spawn(async move {
         while let Ok((stream, _)) = tcp.accept().await {
@@ -535,7 +571,10 @@ async fn echo_run(changes: usize, frame_len: usize) -> Figures {
     for seq in 0..changes {
         tick.tick().await;
         let mut frame = format!("{seq} ");
-        frame.extend(std::iter::repeat_n('x', frame_len.saturating_sub(frame.len())));
+        frame.extend(std::iter::repeat_n(
+            'x',
+            frame_len.saturating_sub(frame.len()),
+        ));
         sent.write()
             .unwrap_or_else(|p| p.into_inner())
             .push(Instant::now());
@@ -564,7 +603,7 @@ fn main() {
         .build()
         .expect("tokio");
     rt.block_on(async {
-        let (console, [before, sockets, after], frame_len) = console_run().await;
+        let (console, [before, sockets, after], frame_len, build) = console_run().await;
         let echo = echo_run(console.changes, frame_len).await;
         let expected = console.changes * AGENTS;
         println!(
@@ -586,6 +625,12 @@ fn main() {
             ms(percentile(&console.latencies, 0.5)) / ms(percentile(&echo.latencies, 0.5)).max(1e-6),
             ms(percentile(&console.latencies, 0.99))
                 / ms(percentile(&echo.latencies, 0.99)).max(1e-6),
+        );
+        println!(
+            "one queue frame built alone (desk queue + JSON): {:.1} ms, so {:.0} ms of server work \
+             per change for {AGENTS} sockets",
+            ms(build),
+            ms(build) * AGENTS as f64
         );
         if console.latencies.len() < expected {
             println!(
