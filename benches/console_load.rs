@@ -133,7 +133,7 @@ fn login(i: usize) -> String {
 async fn ask_for_a_person(runtime: &Runtime, store: &Arc<dyn Store>, n: usize) -> (String, String) {
     let conversation = format!("load{n}");
     let key = ConversationKey::new("widget", &conversation).expect("key");
-    let (lang, ask) = if n % 2 == 0 {
+    let (lang, ask) = if n.is_multiple_of(2) {
         (Lang::ZhCn, "我要转人工客服")
     } else {
         (Lang::En, "I want to talk to a real person")
@@ -443,7 +443,11 @@ async fn console_run() -> (Figures, [u64; 3], usize, Duration) {
                 let (conversation, ticket) = queued.remove(queued.len() / 2);
                 record(Some(&ticket), Expect::LeftQueue);
                 let n: usize = conversation["load".len()..].parse().expect("number");
-                let lang = if n % 2 == 0 { Lang::ZhCn } else { Lang::En };
+                let lang = if n.is_multiple_of(2) {
+                    Lang::ZhCn
+                } else {
+                    Lang::En
+                };
                 cancel(&runtime, &conversation, lang).await;
             }
             _ => {
@@ -477,11 +481,7 @@ async fn console_run() -> (Figures, [u64; 3], usize, Duration) {
         bytes,
         seconds,
     };
-    let mean_frame = if frames == 0 {
-        0
-    } else {
-        (bytes / frames) as usize
-    };
+    let mean_frame = bytes.checked_div(frames).unwrap_or(0) as usize;
     (
         figures,
         [rss_before, rss_sockets, rss_after],
