@@ -642,6 +642,29 @@ async fn a_user_is_handed_to_an_agent_and_rates_the_help() {
             places.iter().all(Option::is_some) && places.windows(2).all(|w| w[0] < w[1]),
             "the console transcript in order ({places:?}):\n{console}"
         );
+
+        // Reloaded, the widget shows the conversation as the server keeps it: the ID number
+        // masked, the agent's words, and never the internal note.
+        h.user.refresh().await;
+        h.widget_element(".launcher").await;
+        let open = h.user.js("return visible($('.panel'));", &[]).await;
+        if open != json!(true) {
+            let launcher = h.widget_element(".launcher").await;
+            h.user.click(&launcher).await;
+        }
+        h.user
+            .wait_for(
+                "the history after a reload",
+                "return $$('.msg.user').some(m => bubble(m).includes('alert(1)')) \
+                 && $$('.msg.agent').length > 0;",
+                &[],
+            )
+            .await;
+        let history = h.widget_text().await;
+        assert!(history.contains(ID_MASKED), "masked in history: {history}");
+        assert!(!history.contains(ID_NUMBER), "clear in history: {history}");
+        assert!(!history.contains(note), "the note in history: {history}");
+        h.user.screenshot("11-reloaded").await;
     })
     .await;
 }
