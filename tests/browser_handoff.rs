@@ -424,11 +424,14 @@ async fn a_user_is_handed_to_an_agent_and_rates_the_help() {
     h.run(async {
         // 1. The agent signs in and is online.
         h.agent_signs_in().await;
+        // Asked of the server, not read off the page: the page's count may lag until the next
+        // queue change (see the check at step 3).
         h.agent
             .wait_for(
-                "the agent counted online",
-                "return $('#agents-online').textContent.includes('1');",
-                &[],
+                "the agent online",
+                "return fetch('/console/api/agents', {cache: 'no-store'}).then(r => r.json()) \
+                 .then(b => b.agents.some(a => a.login === arguments[0] && a.presence === 'online'));",
+                &[json!(AGENT_LOGIN)],
             )
             .await;
         h.screenshots("01-signed-in").await;
@@ -463,6 +466,9 @@ async fn a_user_is_handed_to_an_agent_and_rates_the_help() {
         assert_eq!(shown[2], "Photo quality", "{shown}");
         assert_eq!(shown[3], "English", "{shown}");
         assert_eq!(shown[4], "Web", "{shown}");
+        // The live frame that brought the ticket also counts the agents online.
+        let online = h.agent.js("return $('#agents-online').textContent;", &[]).await;
+        assert_eq!(online, "1", "agents online");
         h.console_stayed_live().await;
         // The queue is drawn again on every change: take the row as it is now.
         let row = h.queue_row(&ticket).await;
