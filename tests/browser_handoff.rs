@@ -381,7 +381,8 @@ impl World {
         body.to_string()
     }
 
-    /// The id of the ticket the user's conversation opened, as stored.
+    /// Everything the server's store holds about the user's conversation (its tickets, with
+    /// their ratings), through the admin socket as `kycdesk export` reads it.
     async fn stored_export(&self) -> Value {
         let (id, _) = self.conversation().await;
         admin(
@@ -393,6 +394,7 @@ impl World {
         .await
     }
 
+    /// The id of the ticket the user's conversation opened, as stored.
     async fn ticket_id(&self) -> String {
         let export = self.stored_export().await;
         export["tickets"][0]["id"]
