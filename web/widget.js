@@ -322,7 +322,8 @@
     jump = bind(h('button', { type: 'button', class: 'jump', hidden: true }), 'text', 'widget-new-messages');
     jump.addEventListener('click', function () { scrollDown(true); jump.hidden = true; });
     typingEl = h('div', { class: 'typing', hidden: true }, [h('span', { class: 'dots', 'aria-hidden': 'true' }, [h('i'), h('i'), h('i')])]);
-    typingEl.appendChild(bind(h('span'), 'text', 'widget-typing'));
+    typingEl.appendChild(bind(h('span', { class: 'typing-bot' }), 'text', 'widget-typing'));
+    typingEl.appendChild(h('span', { class: 'typing-agent', hidden: true }));
 
     previewImg = bind(h('img', { alt: '' }), 'alt', 'widget-photo-preview');
     var pvSend = bind(h('button', { type: 'button', class: 'pbtn main' }), 'text', 'widget-photo-send');
@@ -685,8 +686,13 @@
     keep();
   }
   var typingTimer = null;
-  function showTyping(ms) {
+  /** "… is typing": the bot's own words, or an agent's name when a person is writing. */
+  function showTyping(ms, agent) {
     clearTimeout(typingTimer);
+    var bot = typingEl.querySelector('.typing-bot'), person = typingEl.querySelector('.typing-agent');
+    bot.hidden = !!agent;
+    person.hidden = !agent;
+    if (agent) person.textContent = t('widget-agent-typing', { agent: agent });
     typingEl.hidden = false;
     typingTimer = setTimeout(hideTyping, ms || 8000);
   }
@@ -950,7 +956,7 @@
       markSeen(k);
       renderTurn(f.turn);
       share({ k: k, turn: f.turn });
-    } else if (f.type === 'typing') showTyping(6000);
+    } else if (f.type === 'typing') showTyping(6000, typeof f.agent === 'string' ? f.agent.slice(0, 64) : '');
     else if (f.type === 'queue') {
       st.queue = Number(f.position) || 0;
       st.wait = f.wait_minutes == null ? 0 : Number(f.wait_minutes) || 0;

@@ -48,3 +48,4 @@ widget-too-long = That message is too long. Please send it in shorter parts.
 widget-forbidden = This chat session has expired or couldn't be verified. Please reload the page.
 widget-error = Something went wrong. Please try again.
 widget-queue-wait = Connecting you to a person: you are number { $position } in the queue, about { $minutes } min.
+widget-agent-typing = { $agent } is typing…

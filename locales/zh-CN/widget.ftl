@@ -47,3 +47,4 @@ widget-too-long = 这条消息太长了，请分成几条发送。
 widget-forbidden = 对话已过期或身份无法验证，请刷新页面后再试。
 widget-error = 出了点问题，请再试一次。
 widget-queue-wait = 正在为你转接人工客服：你排第 { $position } 位，大约还要 { $minutes } 分钟。
+widget-agent-typing = { $agent } 正在输入…

@@ -533,8 +533,11 @@
   }
 
   async function refreshQueue() {
+    const asked = S.liveQueues = (S.liveQueues || 0);
     try {
       const data = await api('GET', '/queue');
+      // A live frame that came while this answer was on its way is newer: keep it.
+      if ((S.liveQueues || 0) !== asked) return;
       applyQueue(data.tickets, data.agents_online);
     } catch (e) { if (e.status !== 0) report(e); }
   }
@@ -1195,7 +1198,7 @@
 
   function onFrame(msg) {
     switch (msg.type) {
-      case 'queue': applyQueue(msg.tickets, msg.agents_online); break;
+      case 'queue': S.liveQueues = (S.liveQueues || 0) + 1; applyQueue(msg.tickets, msg.agents_online); break;
       case 'ticket': applyTicket(msg.ticket); break;
       case 'entry':
         if (msg.ticket === S.selected && S.view) appendEntry(msg.entry);
