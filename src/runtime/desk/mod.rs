@@ -629,41 +629,7 @@ impl Desk {
         agent: &Agent,
         now: DateTime<Utc>,
     ) -> Result<QueueEntry, DeskError> {
-        let engine = self.runtime.engine().clone();
-        let (ticket, _) = self
-            .change(id, agent, now, |t, conversation| {
-                if !Self::may_act(agent, t) && agent.role != AgentRole::Admin {
-                    return Err(DeskError::NotYours);
-                }
-                if t.status == TicketStatus::Closed {
-                    return Err(DeskError::Closed);
-                }
-                conversation.ticket = None;
-                conversation.rating_for = Some(t.id.clone());
-                let state = &mut conversation.session.state;
-                state.slots.remove("rating");
-                state.slots.remove("rating_comment");
-                let effects = engine.enter(state, None, NodeRef::new("handoff", "rate"));
-                let to_user = self.user_turn(conversation, &effects);
-                conversation.session.offered = offered(&effects);
-                Ok(Change {
-                    ticket: Ticket {
-                        status: TicketStatus::Closed,
-                        outcome: Some(TicketOutcome::Resolved),
-                        closed_at: Some(now),
-                        ..t.clone()
-                    },
-                    lines: vec![(EntryKind::AgentAction, "resolved".into())],
-                    to_user: Some(to_user),
-                    audit: "resolve",
-                    detail: None,
-                })
-            })
-            .await?;
-        if let Some(claimed) = ticket.claimed_at {
-            self.hub().record_handling(claimed, now);
-        }
-        self.entry_of(&ticket, agent, now).await
+        self.close(id, agent, now, TicketOutcome::Resolved).await
     }
 
     /// Gives the conversation back to the bot, which picks up where it was.
@@ -672,6 +638,18 @@ impl Desk {
         id: &str,
         agent: &Agent,
         now: DateTime<Utc>,
+    ) -> Result<QueueEntry, DeskError> {
+        self.close(id, agent, now, TicketOutcome::HandedBack).await
+    }
+
+    /// Closes a held ticket: resolved (the user is asked for a rating) or handed back (the bot
+    /// says so and re-asks where it was).
+    async fn close(
+        &self,
+        id: &str,
+        agent: &Agent,
+        now: DateTime<Utc>,
+        outcome: TicketOutcome,
     ) -> Result<QueueEntry, DeskError> {
         let engine = self.runtime.engine().clone();
         let (ticket, _) = self
@@ -684,26 +662,42 @@ impl Desk {
                 }
                 conversation.ticket = None;
                 let state = &mut conversation.session.state;
-                let resume = state
-                    .history
-                    .iter()
-                    .rev()
-                    .find(|n| n.flow != "handoff" && n.flow != "menu")
-                    .cloned()
-                    .unwrap_or_else(|| NodeRef::new("menu", "again"));
-                let effects = engine.enter(state, Some("handoff-resumed"), resume);
+                let (preface, node, line, audit) = match outcome {
+                    TicketOutcome::Resolved => {
+                        conversation.rating_for = Some(t.id.clone());
+                        state.slots.remove("rating");
+                        state.slots.remove("rating_comment");
+                        (None, NodeRef::new("handoff", "rate"), "resolved", "resolve")
+                    }
+                    _ => {
+                        let resume = state
+                            .history
+                            .iter()
+                            .rev()
+                            .find(|n| n.flow != "handoff" && n.flow != "menu")
+                            .cloned()
+                            .unwrap_or_else(|| NodeRef::new("menu", "again"));
+                        (
+                            Some("handoff-resumed"),
+                            resume,
+                            "handed back to the bot",
+                            "hand_back",
+                        )
+                    }
+                };
+                let effects = engine.enter(state, preface, node);
                 let to_user = self.user_turn(conversation, &effects);
                 conversation.session.offered = offered(&effects);
                 Ok(Change {
                     ticket: Ticket {
                         status: TicketStatus::Closed,
-                        outcome: Some(TicketOutcome::HandedBack),
+                        outcome: Some(outcome),
                         closed_at: Some(now),
                         ..t.clone()
                     },
-                    lines: vec![(EntryKind::AgentAction, "handed back to the bot".into())],
+                    lines: vec![(EntryKind::AgentAction, line.into())],
                     to_user: Some(to_user),
-                    audit: "hand_back",
+                    audit,
                     detail: None,
                 })
             })
