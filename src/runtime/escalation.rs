@@ -16,8 +16,8 @@ use crate::flows::actions::UNAVAILABLE;
 use crate::handoff::{card, queue};
 use crate::i18n::Lang;
 use crate::store::{
-    ConversationKey, EntryKind, StoredConversation, Ticket, TicketOutcome, TicketStatus,
-    TicketWrite, TranscriptEntry, TurnCommit,
+    ConversationKey, StoredConversation, Ticket, TicketOutcome, TicketStatus, TicketWrite,
+    TurnCommit,
 };
 
 /// The button that leaves the queue and goes back to the bot.
@@ -309,29 +309,8 @@ impl Runtime {
             ..ticket.clone()
         });
         let turn = self.standing_turn(&ticket, lang, is_start).await;
-        let entry = |kind, text: String, buttons: Vec<String>| TranscriptEntry {
-            seq: 0,
-            at: now,
-            kind,
-            message_id: None,
-            text,
-            buttons,
-            node: None,
-            author: None,
-        };
-        let mut entries = vec![TranscriptEntry {
-            message_id: inbound.message_id.clone(),
-            ..entry(EntryKind::Inbound, text, Vec::new())
-        }];
-        for m in &turn.messages {
-            let buttons = m.buttons.iter().map(|b| b.id.clone()).collect();
-            entries.push(entry(EntryKind::Outbound, m.text.clone(), buttons));
-        }
-        for e in &mut entries {
-            e.seq = conversation.next_seq;
-            conversation.next_seq += 1;
-        }
-        conversation.updated_at = now;
+        let mut entries = super::turn_entries(inbound.message_id.clone(), text, &turn, now);
+        super::number_entries(&mut conversation, &mut entries, now);
         let turn_bytes = super::stored_size(&entries, &turn);
         if conversation.stored_bytes.saturating_add(turn_bytes) > self.quota_bytes {
             return Err(RuntimeError::ConversationFull);

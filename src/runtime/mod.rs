@@ -287,35 +287,14 @@ impl Runtime {
             .await;
         self.settle_handoff(&mut conversation, &mut handoff, cancelled, now);
 
-        let entry = |kind: EntryKind, text: String, buttons: Vec<String>| TranscriptEntry {
-            seq: 0,
-            at: now,
-            kind,
-            message_id: None,
-            text,
-            buttons,
-            node: None,
-            author: None,
-        };
-        let mut entries = vec![TranscriptEntry {
-            message_id: inbound.message_id.clone(),
-            ..entry(EntryKind::Inbound, inbound_entry, Vec::new())
-        }];
-        for m in &turn.messages {
-            let buttons = m.buttons.iter().map(|b| b.id.clone()).collect();
-            entries.push(entry(EntryKind::Outbound, m.text.clone(), buttons));
-        }
+        let mut entries = turn_entries(inbound.message_id.clone(), inbound_entry, &turn, now);
         if conversation.session.state.at != node_before {
             entries.push(TranscriptEntry {
                 node: Some(turn.node.clone()),
-                ..entry(EntryKind::StateChange, String::new(), Vec::new())
+                ..line(EntryKind::StateChange, String::new(), now)
             });
         }
-        for e in &mut entries {
-            e.seq = conversation.next_seq;
-            conversation.next_seq += 1;
-        }
-        conversation.updated_at = now;
+        number_entries(&mut conversation, &mut entries, now);
         let turn_bytes = stored_size(&entries, &turn);
         if conversation.stored_bytes.saturating_add(turn_bytes) > self.quota_bytes {
             tracing::warn!(conversation = %key, "a conversation reached its storage quota");
@@ -490,6 +469,53 @@ fn check_owner(
         Some(owner) if user_ref != Some(owner) => Err(RuntimeError::NotOwner),
         _ => Ok(()),
     }
+}
+
+/// A transcript line, numbered later by [`number_entries`].
+fn line(kind: EntryKind, text: String, at: DateTime<Utc>) -> TranscriptEntry {
+    TranscriptEntry {
+        seq: 0,
+        at,
+        kind,
+        message_id: None,
+        text,
+        buttons: Vec::new(),
+        node: None,
+        author: None,
+    }
+}
+
+/// The transcript lines of a turn: what the user sent, then what the bot said.
+fn turn_entries(
+    message_id: Option<String>,
+    inbound: String,
+    turn: &Turn,
+    at: DateTime<Utc>,
+) -> Vec<TranscriptEntry> {
+    let mut entries = vec![TranscriptEntry {
+        message_id,
+        ..line(EntryKind::Inbound, inbound, at)
+    }];
+    for m in &turn.messages {
+        entries.push(TranscriptEntry {
+            buttons: m.buttons.iter().map(|b| b.id.clone()).collect(),
+            ..line(EntryKind::Outbound, m.text.clone(), at)
+        });
+    }
+    entries
+}
+
+/// Gives entries the conversation's next sequence numbers and marks it updated.
+fn number_entries(
+    conversation: &mut StoredConversation,
+    entries: &mut [TranscriptEntry],
+    at: DateTime<Utc>,
+) {
+    for e in entries {
+        e.seq = conversation.next_seq;
+        conversation.next_seq += 1;
+    }
+    conversation.updated_at = at;
 }
 
 /// About what a turn adds to the store: its transcript texts and the reply kept for dedupe.

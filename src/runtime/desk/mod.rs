@@ -343,11 +343,7 @@ impl Desk {
                 });
             }
         }
-        for e in &mut entries {
-            e.seq = conversation.next_seq;
-            conversation.next_seq += 1;
-        }
-        conversation.updated_at = now;
+        super::number_entries(&mut conversation, &mut entries, now);
         let new_ticket = Ticket {
             version: ticket.version + 1,
             ..change.ticket
